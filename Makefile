@@ -1,0 +1,36 @@
+# mmstudy: every target bootstraps its own virtual environment in .venv (git-ignored).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help setup test test-slow demo bench clean
+
+help:
+	@echo "make demo      set up .venv and run the demo (data layer on the bundled OOMMF run)"
+	@echo "make test      set up .venv and run the test suite (CI runs exactly this)"
+	@echo "make test-slow run the long physics checks (pytest -m slow)"
+	@echo "make bench     measure reader speed; writes benchmarks/results/io.md"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow -q
+
+demo: $(STAMP)
+	$(BIN)/python -m orchestrator.demo demo_output
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_io.py --out benchmarks/results/io.md
+
+clean:
+	rm -rf $(VENV) demo_output .pytest_cache .hypothesis

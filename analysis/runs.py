@@ -1,0 +1,458 @@
+"""Open simulation runs as lazy :class:`xarray.Dataset` objects.
+
+:func:`open_run` recognises three layouts and returns one Dataset for each:
+
+* an **OOMMF run**: a folder (or its ``.mif`` file) with ``<basename>.odt`` and
+  ``<basename>-<Output>-<stage>-<iteration>.omf/.ohf/.oef`` files;
+* a **mumax3 run**: a ``<script>.out/`` folder (or the ``.mx3`` beside it) with
+  ``m000000.ovf``, ``B_ext000000.ovf`` ... and ``table.txt``; the built-in
+  solver writes the same layout;
+* a **plain folder** of OVF files.
+
+Each series of snapshots becomes one variable stacked along ``t`` with dask: at
+open time only the headers are read (a few hundred bytes each), never the
+data. Times come from the headers, or from the table when the headers have none.
+The table's columns become variables along ``t`` when the table rows are the
+snapshots' times; otherwise (a table saved more often than the fields) along
+their own dimension ``t_table``.
+
+OOMMF saves the magnetisation in A/m. So that every backend gives the same
+variables, an OOMMF ``Magnetization`` series becomes ``m`` (unit vector field,
+``M/|M|``, 0 in empty cells) plus ``Ms`` (A/m, ``|M|`` of the first snapshot).
+
+:func:`open_runs` combines the runs of a parameter sweep, one folder per point
+with its swept values in ``params.json``, into one Dataset whose dimensions are
+the swept parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Literal
+
+import dask
+import dask.array as dsa
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from analysis.errors import FormatError
+from analysis.ovf import component_names, read_ovf_header, read_ovf_values
+from analysis.ovf_header import OVFHeader
+from analysis.table_rows import PartialRow
+from analysis.tables import read_table
+
+__all__ = ["open_run", "open_runs", "find_run", "RunFiles", "PARAMS_FILE"]
+
+OVF_SUFFIXES = {".ovf", ".omf", ".ohf", ".oef"}
+#: File in a sweep point's folder holding its swept parameter values (a JSON object).
+PARAMS_FILE = "params.json"
+RunKind = Literal["oommf", "mumax3", "folder"]
+_MX3_NAME = re.compile(r"^(?P<q>.*?)(?P<n>\d{6,})\.ovf$")
+_MX3_PBC = re.compile(r"SetPBC\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", re.I)
+_TIME_RTOL = 1e-9
+
+
+@dataclasses.dataclass
+class RunFiles:
+    """What :func:`find_run` found on disk for one run."""
+
+    kind: RunKind
+    root: Path
+    series: dict[str, list[Path]]
+    table: Path | None
+    basename: str | None = None
+    pbc: str = ""
+
+
+def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFiles:
+    """Locate the files of one run and group its snapshots into series.
+
+    Parameters
+    ----------
+    path : path
+        A run folder, an OOMMF ``.mif`` file or a mumax3 ``.mx3`` script.
+    basename : str, optional
+        OOMMF basename to pick when a folder holds the output of several runs.
+
+    Returns
+    -------
+    RunFiles
+
+    Raises
+    ------
+    FormatError
+        If ``path`` is not a run, or holds several OOMMF runs and no ``basename``.
+    """
+    p = Path(path)
+    if p.is_file():
+        if p.suffix.lower() == ".mif":
+            return _find_oommf(p.parent, basename or _mif_basename(p))
+        if p.suffix.lower() == ".mx3":
+            out = p.with_suffix(".out")
+            if not out.is_dir():
+                raise FormatError(p, f"mumax3's output folder {out.name} beside the script")
+            return _find_mx3(out)
+        raise FormatError(p, "a run folder, a .mif or a .mx3 file (read one OVF file with "
+                             "read_ovf, one table with read_table)")
+    if not p.is_dir():
+        raise FileNotFoundError(f"{p}: no such run folder or file")
+    names = [f.name for f in p.iterdir() if f.is_file()]
+    suffixes = {Path(n).suffix.lower() for n in names}
+    if "table.txt" in names or p.name.endswith(".out") or any(_MX3_NAME.match(n) for n in names):
+        return _find_mx3(p)
+    if suffixes & {".odt", ".mif", ".omf", ".ohf", ".oef"}:
+        return _find_oommf(p, basename)
+    ovfs = sorted((p / n for n in names if Path(n).suffix.lower() in OVF_SUFFIXES), key=_natural)
+    if not ovfs:
+        raise FormatError(p, "a run folder: OVF files, a mumax3 table.txt or an OOMMF .odt")
+    return RunFiles("folder", p, _group(ovfs, _plain_key), None)
+
+
+def open_run(
+    path: str | os.PathLike,
+    *,
+    basename: str | None = None,
+    pbc: str | None = None,
+    partial_last_row: PartialRow = "raise",
+) -> xr.Dataset:
+    """Open one run as a lazy Dataset.
+
+    Parameters
+    ----------
+    path : path
+        Run folder, ``.mif`` or ``.mx3`` file (see module docstring).
+    basename : str, optional
+        OOMMF basename, when a folder holds several runs' outputs.
+    pbc : str, optional
+        Periodic axes (``"xy"``...), stored as ``ds.attrs["pbc"]`` for the
+        analysis; by default read from mumax3's ``log.txt`` (``SetPBC``), else
+        ``""``. OVF files do not record periodicity.
+    partial_last_row : {"raise", "drop"}
+        Passed to :func:`analysis.tables.read_table` (use ``"drop"`` for a run
+        that is still writing its table).
+
+    Returns
+    -------
+    xarray.Dataset
+        Field variables with dims ``("t", "z", "y", "x", "c")`` backed by dask;
+        table columns along ``t`` or ``t_table``; attrs ``kind``, ``source``,
+        ``cell``, ``pmin``, ``pmax``, ``pbc``.
+
+    Raises
+    ------
+    FormatError
+        For malformed files, snapshots on different meshes, or an unrecognised folder.
+
+    Examples
+    --------
+    >>> ds = open_run("tests/data/oommf", basename="skyrmion_6ngbr")
+    >>> sorted(ds.data_vars)[:4], ds.m.dims
+    (['DMI_Cnv_z_Field', 'E_DMI_Cnv_z', 'E_Demag', 'E_UniaxialAnisotropy'], ('t', 'z', 'y', 'x', 'c'))
+    """
+    run = find_run(path, basename=basename)
+    variables: dict[str, xr.DataArray] = {}
+    mesh: OVFHeader | None = None
+    for key, files in run.series.items():
+        headers = [read_ovf_header(f) for f in files]
+        mesh = mesh or headers[0]
+        for h in headers:
+            _check_same_mesh(mesh, h)
+        name = _variable_name(run.kind, key, headers[0], variables)
+        stacked = _stack(headers)
+        if run.kind == "oommf" and headers[0].title.endswith("::Magnetization"):
+            variables.update(_normalise(stacked))
+        else:
+            variables[name] = stacked.rename(name).rename({"file": f"{name}_file"})
+    series = [v for v in variables.values() if "t" in v.dims]
+    timed = [v for v in series if "t" in v.coords]
+    if len(series) > 1 and len(timed) < len(series):
+        if timed or len({v.sizes["t"] for v in series}) > 1:
+            raise FormatError(run.root, "snapshot times in every OVF header, or the same number "
+                                        "of snapshots in every series")
+    ds = xr.merge(list(variables.values()), join="outer", compat="override",
+                  combine_attrs="drop") if variables else xr.Dataset()
+    if run.table is not None:
+        ds = _attach_table(ds, read_table(run.table, partial_last_row=partial_last_row))
+    ds.attrs.update(kind=run.kind, source=str(run.root), pbc=pbc if pbc is not None else run.pbc)
+    if run.basename:
+        ds.attrs["basename"] = run.basename
+    if run.table is not None:
+        ds.attrs["table_source"] = str(run.table)
+    if mesh is not None:
+        ds.attrs.update(cell=tuple(mesh.cell), pmin=tuple(mesh.pmin), pmax=tuple(mesh.pmax))
+    return ds
+
+
+def open_runs(
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    params: Mapping[str, Mapping] | Callable[[Path], Mapping] | None = None,
+    **open_kwargs,
+) -> xr.Dataset:
+    """Combine the runs of a parameter sweep into one Dataset.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        The run folders, or one sweep folder whose sub-folders are the runs.
+    params : mapping or callable, optional
+        Each run's swept values: a mapping from run path (as given, or the
+        sub-folder's path) to ``{name: value}``, or a function of the run path.
+        By default read from ``params.json`` in each run folder.
+    **open_kwargs
+        Passed to :func:`open_run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        When the points form a full grid (a product sweep), one dimension per
+        swept parameter; otherwise (zipped lists) a ``point`` dimension with the
+        parameters as coordinates along it. The coordinate ``run`` names each
+        point's folder. Runs whose times agree (to 1e-9 relative) share the
+        first run's ``t``; otherwise times are outer-joined (NaN where a run has
+        no snapshot).
+
+    Raises
+    ------
+    ValueError
+        If a run has no parameters, or runs name different parameters.
+    """
+    runs = _sweep_members(paths)
+    if not runs:
+        raise ValueError(f"{paths}: no runs found")
+    values = []
+    for run in runs:
+        if params is None:
+            pfile = run / PARAMS_FILE
+            if not pfile.is_file():
+                raise ValueError(f"{run}: no {PARAMS_FILE}; pass params= to name its swept values")
+            try:
+                point = json.loads(pfile.read_text())
+            except json.JSONDecodeError as err:
+                raise FormatError(pfile, "a JSON object of parameter values", line=err.lineno,
+                                  found=err.msg) from None
+        elif callable(params):
+            point = params(run)
+        else:
+            point = params.get(str(run), params.get(run))  # type: ignore[arg-type]
+            if point is None:
+                raise ValueError(f"{run}: not in params")
+        if not isinstance(point, Mapping) or not point:
+            raise ValueError(f"{run}: parameters must be a non-empty mapping, got {point!r}")
+        values.append(dict(point))
+    keys = list(values[0])
+    for run, point in zip(runs, values):
+        if set(point) != set(keys):
+            raise ValueError(f"{run}: swept parameters {sorted(point)} differ from {sorted(keys)}")
+    datasets = [open_run(r, **open_kwargs) for r in runs]
+    datasets = _align_times(datasets)
+    tuples = [tuple(point[k] for k in keys) for point in values]
+    if len(set(tuples)) != len(tuples):
+        raise ValueError("two runs have the same parameter values: "
+                         f"{[str(r) for r, t in zip(runs, tuples) if tuples.count(t) > 1]}")
+    combined = xr.concat(datasets, dim="point", join="outer", coords="minimal",
+                         compat="override", combine_attrs="drop_conflicts")
+    combined = combined.assign_coords(run=("point", [str(r) for r in runs]))
+    unique = [sorted(set(col), key=_sort_key) for col in zip(*tuples)]
+    full_grid = len(tuples) == int(np.prod([len(u) for u in unique]))
+    if full_grid:
+        index = pd.MultiIndex.from_tuples(tuples, names=keys)
+        combined = combined.assign_coords(xr.Coordinates.from_pandas_multiindex(index, "point"))
+        combined = combined.unstack("point")
+        combined = combined.reindex({k: u for k, u in zip(keys, unique)})
+    else:
+        combined = combined.assign_coords({k: ("point", list(col)) for k, col in
+                                           zip(keys, zip(*tuples))})
+    combined.attrs["swept"] = " ".join(keys)
+    return combined
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def _natural(path: Path):
+    return [int(s) if s.isdigit() else s for s in re.split(r"(\d+)", path.name)]
+
+
+def _group(files: list[Path], key_of) -> dict[str, list[Path]]:
+    series: dict[str, list[Path]] = {}
+    for f in files:
+        series.setdefault(key_of(f), []).append(f)
+    return series
+
+
+def _plain_key(f: Path) -> str:
+    return re.sub(r"[-_.]?\d+$", "", f.stem) or "field"
+
+
+def _oommf_key(f: Path) -> str:
+    return re.sub(r"(-\d+)+$", "", f.stem)
+
+
+def _find_mx3(root: Path) -> RunFiles:
+    ovfs = sorted((f for f in root.iterdir() if f.is_file() and f.suffix.lower() == ".ovf"),
+                  key=_natural)
+    table = root / "table.txt"
+    pbc = ""
+    log = root / "log.txt"
+    if log.is_file():
+        found = _MX3_PBC.findall(log.read_text(errors="replace"))
+        if found:
+            pbc = "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0)
+    return RunFiles("mumax3", root, _group(ovfs, _plain_key), table if table.is_file() else None,
+                    pbc=pbc)
+
+
+def _mif_basename(mif: Path) -> str:
+    m = re.search(r"^\s*basename\s+([^\s{}\[\]$]+)\s*$", mif.read_text(errors="replace"), re.M)
+    return m.group(1) if m else mif.stem
+
+
+def _find_oommf(root: Path, basename: str | None) -> RunFiles:
+    files = [f for f in root.iterdir() if f.is_file()]
+    odts = sorted(f for f in files if f.suffix.lower() == ".odt")
+    fields = [f for f in files if f.suffix.lower() in OVF_SUFFIXES]
+    if basename is None:
+        names = {f.stem for f in odts} | {f.stem.split("-")[0] for f in fields}
+        names -= {""}
+        if len(names) != 1:
+            raise FormatError(root, "the output of one OOMMF run (pass basename= or the .mif "
+                                    "file to choose one)", found=f"basenames {sorted(names)}")
+        basename = names.pop()
+    chosen = sorted((f for f in fields if f.stem.startswith(basename + "-")), key=_natural)
+    table = root / f"{basename}.odt"
+    if not chosen and not table.is_file():
+        raise FormatError(root, f"OOMMF output named {basename}-*.omf/.ohf or {basename}.odt")
+    return RunFiles("oommf", root, _group(chosen, _oommf_key),
+                    table if table.is_file() else None, basename=basename)
+
+
+def _sweep_members(paths) -> list[Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        root = Path(paths)
+        subdirs = sorted((d for d in root.iterdir() if d.is_dir()), key=_natural)
+        members = [d for d in subdirs if (d / PARAMS_FILE).is_file()] or subdirs
+        return members
+    return [Path(p) for p in paths]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _check_same_mesh(ref: OVFHeader, h: OVFHeader) -> None:
+    same = (h.nodes == ref.nodes
+            and np.allclose(h.cell, ref.cell, rtol=1e-9)
+            and np.allclose(h.pmin, ref.pmin, rtol=0, atol=1e-6 * min(ref.cell)))
+    if not same:
+        raise FormatError(h.path, f"the mesh of {ref.path} (nodes {ref.nodes}, cell {ref.cell}, "
+                                  f"origin {ref.pmin})",
+                          line=h.data_line, found=f"nodes {h.nodes}, cell {h.cell}, origin {h.pmin}")
+
+
+def _variable_name(kind: str, key: str, h: OVFHeader, taken: Mapping) -> str:
+    if kind == "oommf" and "::" in h.title:
+        owner, _, quantity = h.title.partition("::")
+        owner = re.sub(r"^Oxs_", "", owner)
+        name = quantity if owner.endswith("Driver") else f"{owner}_{quantity}"
+    else:
+        name = key
+    name = re.sub(r"\W+", "_", name).strip("_") or component_names(h.labels)[0] or "field"
+    base, i = name, 1
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def _load(header: OVFHeader, dtype: np.dtype) -> np.ndarray:
+    return np.asarray(read_ovf_values(header, mmap=False), dtype=dtype)
+
+
+def _stack(headers: list[OVFHeader]) -> xr.DataArray:
+    h0 = headers[0]
+    dtype = np.dtype("f4") if all(h.representation == "bin4" for h in headers) else np.dtype("f8")
+    frames = [
+        dsa.from_delayed(dask.delayed(_load, pure=True)(h, dtype, dask_key_name=f"ovf-{h.path}"),
+                         shape=h.shape, dtype=dtype)
+        for h in headers
+    ]
+    data = dsa.stack(frames)
+    name, comps = component_names(h0.labels)
+    coords: dict = {ax: (ax, c, {"units": "m"}) for ax, c in h0.coords().items()}
+    coords["c"] = list(comps)
+    coords["file"] = ("t", [os.path.basename(h.path) for h in headers])  # renamed per variable
+    times = [h.time for h in headers]
+    if all(t is not None for t in times):
+        coords["t"] = ("t", np.array(times), {"units": "s"})
+    for extra in ("iteration", "stage"):
+        vals = [h.extras.get(extra) for h in headers]
+        if all(v is not None for v in vals):
+            coords[extra] = ("t", np.array(vals))
+    units = h0.units[0] if len(set(h0.units)) == 1 else " ".join(h0.units)
+    return xr.DataArray(data, dims=("t", "z", "y", "x", "c"), coords=coords,
+                        attrs={"units": units, "title": h0.title,
+                               "valuelabels": " ".join(h0.labels)})
+
+
+def _normalise(M: xr.DataArray) -> dict[str, xr.DataArray]:
+    norm = np.sqrt((M.astype("f8") ** 2).sum("c"))
+    safe = norm.where(norm > 0)
+    m = (M / safe).fillna(0.0).astype(M.dtype).rename({"file": "m_file"})
+    m.attrs = {"units": "1", "long_name": "unit magnetisation M/|M|",
+               "title": M.attrs.get("title", ""), "from": "Magnetization (A/m) / |M|"}
+    Ms = norm.isel(t=0, drop=True).drop_vars(["file", "iteration", "stage"], errors="ignore")
+    Ms.attrs = {"units": "A/m", "long_name": "saturation magnetisation |M| (first snapshot)"}
+    return {"m": m.rename("m"), "Ms": Ms.rename("Ms")}
+
+
+def _attach_table(ds: xr.Dataset, df: pd.DataFrame) -> xr.Dataset:
+    units = df.attrs.get("units", {})
+    table_t = df["t"].to_numpy() if "t" in df.columns else None
+    n_frames = ds.sizes.get("t", 0)
+    field_t = ds["t"].values if "t" in ds.coords else None
+    if n_frames == 0:
+        dim, coord = "t", table_t
+    elif len(df) == n_frames and (field_t is None or table_t is None
+                                  or np.allclose(table_t, field_t, rtol=_TIME_RTOL, atol=0)):
+        dim, coord = "t", field_t if field_t is not None else table_t
+    else:
+        dim, coord = "t_table", table_t
+    table_vars = {
+        col: xr.Variable(dim, df[col].to_numpy(), {"units": units.get(col, "")})
+        for col in df.columns if col != "t"
+    }
+    # A column that repeats a coordinate the headers gave (OOMMF's iteration, stage)
+    # is dropped when it agrees, and kept under a prefixed name when it does not.
+    for col in list(table_vars):
+        if col in ds.variables:
+            same = (dim in ds[col].dims and ds[col].shape == table_vars[col].shape
+                    and np.array_equal(ds[col].values, table_vars[col].values))
+            var = table_vars.pop(col)
+            if not same:
+                table_vars[f"table_{col}"] = var
+    out = ds.assign(table_vars)
+    if coord is not None and (dim != "t" or field_t is None):
+        out = out.assign_coords({dim: (dim, coord, {"units": "s"})})
+    return out
+
+
+def _align_times(datasets: list[xr.Dataset]) -> list[xr.Dataset]:
+    for dim in ("t", "t_table"):
+        have = [d for d in datasets if dim in d.coords]
+        if len(have) != len(datasets) or not have:
+            continue
+        ref = have[0][dim].values
+        if all(d.sizes[dim] == ref.size and np.allclose(d[dim].values, ref, rtol=_TIME_RTOL, atol=0)
+               for d in have):
+            datasets = [d.assign_coords({dim: (dim, ref, d[dim].attrs)}) for d in datasets]
+    return datasets
+
+
+def _sort_key(v):
+    return (0, v, "") if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, 0, str(v))
+
