@@ -28,7 +28,7 @@ class FormatError(ValueError):
     offset : int, optional
         0-based byte offset, for binary content.
     found : str, optional
-        What was found instead (shortened to 80 characters).
+        What was found instead (shortened to 200 characters).
 
     Examples
     --------
@@ -72,6 +72,6 @@ def _rebuild(path, expected, line, offset, found) -> FormatError:
     return FormatError(path, expected, line=line, offset=offset, found=found)
 
 
-def _shorten(text: str, limit: int = 80) -> str:
+def _shorten(text: str, limit: int = 200) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -126,7 +126,7 @@ def read_ovf(path: str | os.PathLike, *, mmap: bool = True) -> xr.DataArray:
     >>> m = read_ovf("tests/data/oommf/ovf2-bin8-m.omf")
     >>> m.dims, m.shape, m.attrs["units"], m.attrs["time"]
     (('z', 'y', 'x', 'c'), (2, 8, 12, 3), 'A/m', 4e-12)
-    >>> float(m.x[0]), list(m.c.values)
+    >>> float(m.x[0]), m.c.values.tolist()
     (5e-10, ['x', 'y', 'z'])
     """
     header = read_ovf_header(path)
