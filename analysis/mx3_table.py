@@ -53,6 +53,9 @@ def read_mx3_table(path: str | os.PathLike, *, partial_last_row: PartialRow = "r
     head = lines[0]
     if not head.startswith("#"):
         raise FormatError(path, "a header line '# t (s)<TAB>...'", line=1, found=head)
+    if len(lines) == 1:  # the file ends inside the header: more columns may follow
+        raise FormatError(path, "a complete header line ending in a newline; the file ends "
+                                "inside it", line=1, found=head)
     names, units, originals = [], [], {}
     for field in head[1:].split("\t"):
         m = _COLUMN.match(field)

@@ -105,6 +105,7 @@ def read_odt(path: str | os.PathLike, *, partial_last_row: PartialRow = "raise")
     lines = text.split("\n")
     columns: list[str] | None = None
     units: list[str] | None = None
+    units_line: int | None = None
     title = ""
     rows: list[tuple[int, str, bool]] = []
     first = lines[0].strip() if lines else ""
@@ -121,6 +122,13 @@ def read_odt(path: str | os.PathLike, *, partial_last_row: PartialRow = "raise")
             key = key.strip().lower()
             if not sep:
                 continue  # '# Table Start', '# Table End', bare comments
+            if not terminated:
+                # the file ends inside '# Columns:' / '# Units:' (still being written):
+                # what is there may be a prefix of the real list
+                if partial_last_row == "drop":
+                    continue
+                raise FormatError(path, "a complete header line ending in a newline; the file "
+                                        "ends inside it", line=lineno, found=stripped)
             if key == "columns":
                 new = tcl_words(value)
                 if columns is not None and new != columns:
@@ -129,6 +137,7 @@ def read_odt(path: str | os.PathLike, *, partial_last_row: PartialRow = "raise")
                 columns = new
             elif key == "units":
                 units = tcl_words(value)
+                units_line = lineno
             elif key == "title":
                 title = value.strip()
             continue
@@ -142,7 +151,7 @@ def read_odt(path: str | os.PathLike, *, partial_last_row: PartialRow = "raise")
         units = [""] * len(columns)
     if len(units) != len(columns):
         raise FormatError(path, f"{len(columns)} entries in '# Units:' (one per column)",
-                          found=f"{len(units)} entries")
+                          line=units_line, found=f"{len(units)} entries")
     values = parse_rows(rows, len(columns), path, partial_last_row=partial_last_row)
     names = _unique([clean_odt_name(c) for c in columns])
     df = pd.DataFrame(values, columns=names)

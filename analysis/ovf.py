@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -238,7 +239,9 @@ def _read_text(header: OVFHeader) -> np.ndarray:
     with open(path, "rb") as fh:
         fh.seek(header.data_offset)
         content = fh.read()
-    m = _END_DATA.search(content)
+    # The closing lines are at the very end: look there first (a regex over a whole
+    # 60 MB data block costs more than parsing it).
+    m = _END_DATA.search(content, max(0, len(content) - _TAIL_BYTES)) or _END_DATA.search(content)
     if m is None:
         raise FormatError(path, "'# End: Data Text' after the data lines; the file is truncated",
                           offset=header.data_offset + len(content))
@@ -249,8 +252,32 @@ def _read_text(header: OVFHeader) -> np.ndarray:
     first_line = header.data_line + 1
     if b"#" in block:  # OVF 2.0 allows '##' comments; blank them out, keeping line numbers
         block = re.sub(rb"#[^\n]*", lambda mm: b" " * len(mm.group()), block)
-    counts = _tokens_per_line(block)
     dim, n_nodes = header.valuedim, header.n_values // header.valuedim
+    # Fast path: pandas' C parser, with one spare column. A line with too many values
+    # fills the spare column; a line with too few leaves NaN. Either (or any parse
+    # failure, or a wrong line count) sends us to the exact line-by-line check below,
+    # which names the line; NaN written as 'nan' in the file passes that check.
+    values = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            table = pd.read_csv(io.BytesIO(block), sep=r"\s+", header=None, dtype=np.float64,
+                                engine="c", names=range(dim + 1), index_col=False,
+                                skip_blank_lines=True)
+        values = table.to_numpy()
+    except (ValueError, pd.errors.ParserError):
+        pass
+    if (values is None or values.shape[0] != n_nodes or not np.isnan(values[:, dim]).all()
+            or np.isnan(values[:, :dim]).any()):
+        _check_lines(path, block, dim, n_nodes, first_line)
+        if values is None or values.shape[0] != n_nodes or not np.isnan(values[:, dim]).all():
+            _raise_bad_number(path, block, first_line)
+    return np.ascontiguousarray(values[:, :dim]).reshape(header.shape)
+
+
+def _check_lines(path: str, block: bytes, dim: int, n_nodes: int, first_line: int) -> None:
+    """Raise for the first data line without exactly ``dim`` values, or a wrong line count."""
+    counts = _tokens_per_line(block)
     bad = np.flatnonzero((counts != 0) & (counts != dim))
     if bad.size:
         i = int(bad[0])
@@ -260,15 +287,6 @@ def _read_text(header: OVFHeader) -> np.ndarray:
     if n_lines != n_nodes:
         raise FormatError(path, f"{n_nodes} data lines (one per cell)",
                           line=first_line + len(counts) - 1, found=f"{n_lines} data lines")
-    try:
-        table = pd.read_csv(io.BytesIO(block), sep=r"\s+", header=None, dtype=np.float64,
-                            engine="c", names=range(dim), skip_blank_lines=True)
-        values = table.to_numpy()
-    except (ValueError, pd.errors.ParserError):
-        values = None
-    if values is None or values.shape != (n_nodes, dim):
-        _raise_bad_number(path, block, first_line)
-    return values.reshape(header.shape)
 
 
 def _tokens_per_line(block: bytes) -> np.ndarray:

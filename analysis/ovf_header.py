@@ -172,6 +172,9 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
         raise FormatError(
             path, f"first line {MAGIC_OVF2!r} or {MAGIC_OVF1!r}", line=1, found=magic
         )
+    if not first.endswith(b"\n"):  # the file ends inside line 1: there is no line 2
+        raise FormatError(path, "a complete first line ending in a newline", line=1,
+                          found=magic)
 
     fields: dict[str, tuple[str, int]] = {}
     desc: list[str] = []
@@ -240,6 +243,11 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
     nodes = tuple(_positive_int(get(f"{a}nodes"), f"{a}nodes", path) for a in "xyz")
     cell = tuple(_float(get(f"{a}stepsize"), f"{a}stepsize", path, positive=True) * scale
                  for a in "xyz")
+    for a, c in zip("xyz", cell):
+        if c <= 0:  # e.g. '1e-316' with meshunit nm: positive, but 0.0 in metres
+            value, line = fields[f"{a}stepsize"]
+            raise FormatError(path, f"{a}stepsize to be a positive number of metres "
+                                    f"(meshunit {meshunit})", line=line, found=value)
     pmin = tuple(_float(get(f"{a}min"), f"{a}min", path) * scale for a in "xyz")
     pmax = tuple(_float(get(f"{a}max"), f"{a}max", path) * scale for a in "xyz")
     for i, a in enumerate("xyz"):
@@ -292,7 +300,7 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
         for part in d.split(","):
             key, sep, value = part.partition(":")
             name = _INT_DESC.get(key.strip().lower())
-            if sep and name and value.strip().isdigit():
+            if sep and name and re.fullmatch(r"[0-9]{1,18}", value.strip()):
                 extras[name] = int(value)
     title = fields["title"][0] if "title" in fields else ""
     return OVFHeader(

@@ -35,8 +35,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
-import dask
 import dask.array as dsa
+from dask.base import tokenize
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -53,7 +53,9 @@ OVF_SUFFIXES = {".ovf", ".omf", ".ohf", ".oef"}
 #: File in a sweep point's folder holding its swept parameter values (a JSON object).
 PARAMS_FILE = "params.json"
 RunKind = Literal["oommf", "mumax3", "folder"]
-_MX3_NAME = re.compile(r"^(?P<q>.*?)(?P<n>\d{6,})\.ovf$")
+#: mumax3 names autosaved files '%s%06d.ovf' (engine/save.go): the quantity is the
+#: stem without its last six digits (greedy, so 'Ku1000000.ovf' is quantity 'Ku1').
+_MX3_NAME = re.compile(r"^(?P<q>.+)(?P<n>\d{6})\.ovf$")
 _MX3_PBC = re.compile(r"SetPBC\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", re.I)
 _TIME_RTOL = 1e-9
 
@@ -294,6 +296,11 @@ def _plain_key(f: Path) -> str:
     return re.sub(r"[-_.]?\d+$", "", f.stem) or "field"
 
 
+def _mx3_key(f: Path) -> str:
+    m = _MX3_NAME.match(f.name)
+    return m.group("q") if m else f.stem
+
+
 def _oommf_key(f: Path) -> str:
     return re.sub(r"(-\d+)+$", "", f.stem)
 
@@ -308,7 +315,7 @@ def _find_mx3(root: Path) -> RunFiles:
         found = _MX3_PBC.findall(log.read_text(errors="replace"))
         if found:
             pbc = "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0)
-    return RunFiles("mumax3", root, _group(ovfs, _plain_key), table if table.is_file() else None,
+    return RunFiles("mumax3", root, _group(ovfs, _mx3_key), table if table.is_file() else None,
                     pbc=pbc)
 
 
@@ -372,19 +379,21 @@ def _variable_name(kind: str, key: str, h: OVFHeader, taken: Mapping) -> str:
     return name
 
 
-def _load(header: OVFHeader, dtype: np.dtype) -> np.ndarray:
-    return np.asarray(read_ovf_values(header, mmap=False), dtype=dtype)
+def _load_frame(header: OVFHeader, dtype: np.dtype) -> np.ndarray:
+    """One snapshot as a ``(1, nz, ny, nx, valuedim)`` block of the stacked dask array."""
+    return np.asarray(read_ovf_values(header, mmap=False), dtype=dtype)[None]
 
 
 def _stack(headers: list[OVFHeader]) -> xr.DataArray:
     h0 = headers[0]
     dtype = np.dtype("f4") if all(h.representation == "bin4" for h in headers) else np.dtype("f8")
-    frames = [
-        dsa.from_delayed(dask.delayed(_load, pure=True)(h, dtype, dask_key_name=f"ovf-{h.path}"),
-                         shape=h.shape, dtype=dtype)
-        for h in headers
-    ]
-    data = dsa.stack(frames)
+    # One task per file in a single-layer graph: cheaper to build and to cull than
+    # 1000 dask.delayed objects stacked together (which also walk every header).
+    stamps = [(h.path, os.stat(h.path).st_mtime_ns, h.data_offset) for h in headers]
+    name = "ovf-series-" + tokenize(stamps)
+    graph = {(name, i, 0, 0, 0, 0): (_load_frame, h, dtype) for i, h in enumerate(headers)}
+    chunks = ((1,) * len(headers),) + tuple((n,) for n in h0.shape)
+    data = dsa.Array(graph, name, chunks, dtype=dtype)
     name, comps = component_names(h0.labels)
     coords: dict = {ax: (ax, c, {"units": "m"}) for ax, c in h0.coords().items()}
     coords["c"] = list(comps)
