@@ -11,7 +11,9 @@ boundary the same way:
   the first-order difference where only one does; zero for an isolated cell. This
   is discretisedfield's ``Field.diff`` (numpy's ``gradient(edge_order=2)`` on each
   run of magnetic cells), so our second-order topological charge equals
-  discretisedfield's ``continuous`` method on the same state.
+  discretisedfield's ``continuous`` method on the same state. (Across a periodic
+  seam next to an empty cell discretisedfield pads only one wrapped cell and falls
+  back to first order; we keep the second-order one-sided difference there.)
 * **order 4**: mumax3's stencil choice from ``cuda/topologicalcharge.cu``
   (``ext_topologicalcharge``): the 5-point ``(2/3)(m₊₁ - m₋₁) + (1/12)(m₋₂ - m₊₂)``
   where all four neighbours exist, the 3-point central difference where only the

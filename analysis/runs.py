@@ -256,6 +256,8 @@ def open_runs(
         if set(point) != set(keys):
             raise ValueError(f"{run}: swept parameters {sorted(point)} differ from {sorted(keys)}")
     datasets = [open_run(r, **open_kwargs) for r in runs]
+    # file names differ from run to run and would be misleading once combined
+    datasets = [d.drop_vars([c for c in d.coords if str(c).endswith("_file")]) for d in datasets]
     datasets = _align_times(datasets)
     tuples = [tuple(point[k] for k in keys) for point in values]
     if len(set(tuples)) != len(tuples):

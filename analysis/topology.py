@@ -173,6 +173,8 @@ def charge_density(
 
     if ms is not None:
         m = m.where(ms > 0, 0.0).transpose(..., "y", "x", "c")
+    if m.chunks is not None:  # each frame's layer must be one block for the stencils
+        m = m.chunk({"y": -1, "x": -1, "c": -1})
     q = xr.apply_ufunc(func, m, input_core_dims=[["y", "x", "c"]],
                        output_core_dims=[["y", "x"]], dask="parallelized",
                        output_dtypes=[np.float64])
