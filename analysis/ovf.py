@@ -93,7 +93,17 @@ def read_ovf_values(header: OVFHeader, *, mmap: bool = False) -> np.ndarray:
     else:
         values = _read_binary(header, mmap)
     if header.multiplier != 1.0:
-        values = values * header.multiplier
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = values * header.multiplier
+        overflow = np.isinf(scaled) & np.isfinite(values)
+        if overflow.any():  # not the numbers the file means: refuse, don't return inf
+            raise FormatError(
+                header.path,
+                "a valuemultiplier that keeps the values finite",
+                line=header.multiplier_line,
+                found=f"{header.multiplier!r}: {int(overflow.sum())} values overflow",
+            )
+        values = scaled
     return values
 
 
@@ -267,11 +277,17 @@ def _read_text(header: OVFHeader) -> np.ndarray:
         values = table.to_numpy()
     except (ValueError, pd.errors.ParserError):
         pass
+    # A NaN in the file ('nan', or pandas' 'NA', 'null', ...) in the spare column looks
+    # like no value there: '1 2 3 nan' would pass as 3 values. All those words have an
+    # 'n' or 'N', which decimal numbers never have, so only then check line by line.
+    words = b"n" in block or b"N" in block
     if (values is None or values.shape[0] != n_nodes or not np.isnan(values[:, dim]).all()
-            or np.isnan(values[:, :dim]).any()):
+            or np.isnan(values[:, :dim]).any() or words):
         _check_lines(path, block, dim, n_nodes, first_line)
         if values is None or values.shape[0] != n_nodes or not np.isnan(values[:, dim]).all():
             _raise_bad_number(path, block, first_line)
+        if words:
+            _check_words(path, block, first_line)
     return np.ascontiguousarray(values[:, :dim]).reshape(header.shape)
 
 
@@ -316,6 +332,23 @@ def _raise_bad_number(path: str, block: bytes, first_line: int) -> None:
                 raise FormatError(path, "decimal numbers in the data lines",
                                   line=first_line + i, found=token.decode("utf-8", "replace"))
     raise FormatError(path, "decimal numbers in the data lines", line=first_line)
+
+
+def _check_words(path: str, block: bytes, first_line: int) -> None:
+    """Raise for the first token with an ``n``/``N`` that is not a number.
+
+    pandas reads ``nan`` and also its missing-value words (``NA``, ``N/A``,
+    ``null``, ``None``) as NaN; all of them, and ``inf``, contain an ``n`` or ``N``.
+    """
+    line, pos = 0, 0
+    for m in re.finditer(rb"(?<!\S)\S*?[nN]\S*", block):  # whole tokens, linear time
+        line += block.count(b"\n", pos, m.start())
+        pos = m.start()
+        try:
+            float(m.group())
+        except ValueError:
+            raise FormatError(path, "decimal numbers in the data lines", line=first_line + line,
+                              found=m.group().decode("utf-8", "replace")) from None
 
 
 # --------------------------------------------------------------------------- writing

@@ -86,6 +86,8 @@ class OVFHeader:
         Total simulation time in seconds, when the header carries one.
     extras : dict
         Other numbers found in ``Desc`` (``iteration``, ``stage``) and unknown keys.
+    multiplier_line : int or None
+        1-based line of ``valuemultiplier`` (OVF 1.0), for error messages.
     """
 
     path: str
@@ -105,6 +107,7 @@ class OVFHeader:
     data_line: int
     time: float | None
     extras: dict
+    multiplier_line: int | None = None
 
     @property
     def n_values(self) -> int:
@@ -272,10 +275,12 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
     if version == 2:
         valuedim = _positive_int(get("valuedim"), "valuedim", path)
         multiplier = 1.0
+        multiplier_line = None
     else:
         valuedim = 3
         vm = get("valuemultiplier", required=False)
         multiplier = _float(vm, "valuemultiplier", path) if vm else 1.0
+        multiplier_line = vm[1] if vm else None
 
     labels = _per_value(get("valuelabels", required=False), valuedim, "valuelabels", path)
     if labels is None:
@@ -307,7 +312,7 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
         path=path, version=version, title=title, desc=tuple(desc), nodes=nodes, cell=cell,
         pmin=pmin, pmax=pmax, valuedim=valuedim, labels=labels, units=units,
         multiplier=multiplier, representation=representation, data_offset=offset,
-        data_line=lineno, time=time, extras=extras,
+        data_line=lineno, time=time, extras=extras, multiplier_line=multiplier_line,
     )
 
 

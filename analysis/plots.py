@@ -21,8 +21,10 @@ __all__ = ["plot_mz_map", "plot_trajectories", "plot_series"]
 
 
 def _save(fig, path):
+    """Save as PNG to a path or an open binary file, then close the figure."""
     if path is not None:
-        fig.savefig(os.fspath(path), dpi=120, bbox_inches="tight")
+        target = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
+        fig.savefig(target, format="png", dpi=120, bbox_inches="tight")
         plt.close(fig)
     return fig
 
@@ -83,7 +85,8 @@ def plot_trajectories(
     for tid, tr in tracks.groupby("track") if "track" in tracks else [(0, tracks)]:
         ax.plot(tr[xcol] * 1e9, tr[ycol] * 1e9, "-", lw=1.2, label=f"track {tid}")
         ax.plot(tr[xcol].iloc[:1] * 1e9, tr[ycol].iloc[:1] * 1e9, "o", ms=4, color="k")
-    ax.set(xlabel="x (nm, unwrapped)", ylabel="y (nm, unwrapped)", aspect="equal", title=title)
+    ax.set(xlabel="x (nm, unwrapped)", ylabel="y (nm, unwrapped)", title=title)
+    ax.set_aspect("equal", adjustable="datalim")
     if tracks.get("track") is not None and tracks["track"].nunique() <= 10:
         ax.legend(fontsize=8)
     return _save(fig, path)
