@@ -10,7 +10,7 @@ help:
 	@echo "make demo      set up .venv and run the demo (data layer on the bundled OOMMF run)"
 	@echo "make test      set up .venv and run the test suite (CI runs exactly this)"
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
-	@echo "make bench     measure reader speed; writes benchmarks/results/io.md"
+	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_io.py --out benchmarks/results/io.md
+	$(BIN)/python benchmarks/bench_analysis.py --out benchmarks/results/analysis.md
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .hypothesis
