@@ -1,0 +1,1 @@
+"""Field terms, one per file: each computes its effective field (A/m) and energy (J)."""
