@@ -134,7 +134,8 @@ def open_run(
     pbc : str, optional
         Periodic axes (``"xy"``...), stored as ``ds.attrs["pbc"]`` for the
         analysis; by default read from mumax3's ``log.txt`` (``SetPBC``), else
-        ``""``. OVF files do not record periodicity.
+        ``""``; the built-in solver records it in ``run.json``. OVF files do not
+        record periodicity.
     partial_last_row : {"raise", "drop"}
         Passed to :func:`analysis.tables.read_table` (use ``"drop"`` for a run
         that is still writing its table).
@@ -313,7 +314,13 @@ def _find_mx3(root: Path) -> RunFiles:
     table = root / "table.txt"
     pbc = ""
     log = root / "log.txt"
-    if log.is_file():
+    meta = root / "run.json"  # written by mmstudy's built-in solver
+    if meta.is_file():
+        try:
+            pbc = str(json.loads(meta.read_text()).get("pbc", ""))
+        except (json.JSONDecodeError, AttributeError):
+            raise FormatError(meta, "a JSON object with the run's metadata") from None
+    elif log.is_file():
         found = _MX3_PBC.findall(log.read_text(errors="replace"))
         if found:
             pbc = "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0)

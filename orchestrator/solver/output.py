@@ -1,0 +1,132 @@
+"""The built-in solver's run folder: what mumax3 writes, so the data layer reads it as such.
+
+A run folder ``<name>.out/`` holds
+
+* ``m000000.ovf``, ``m000001.ovf`` ... (and ``<field>000000.ovf`` for other saved
+  quantities): OVF 2.0, binary 4 or 8, the simulation time in the header
+  (``# Desc: Total simulation time: <t> s``), each written atomically;
+* ``table.txt``: mumax3's layout (``# t (s)<TAB>mx ()<TAB>...``), one row per save,
+  each row written with a single call and flushed, so an interrupted run leaves
+  only complete rows;
+* ``run.json``: the solver, mesh, periodic axes (read by
+  :func:`analysis.open_run` as ``attrs["pbc"]``) and the run's status
+  (``running``, ``finished``, ``interrupted``).
+
+Nothing is overwritten: a folder that already holds a run is refused unless
+``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from analysis.atomic import atomic_open
+from analysis.ovf import write_ovf
+from orchestrator.solver.mesh import Mesh
+
+__all__ = ["RunWriter", "RUN_META"]
+
+RUN_META = "run.json"
+
+
+class RunWriter:
+    """Write snapshots and table rows of one run.
+
+    Parameters
+    ----------
+    folder : path
+        The run folder (created).
+    mesh : Mesh
+    columns : sequence of (name, unit)
+        Table columns after ``t`` (e.g. ``("mx", "")``, ``("E_total", "J")``).
+    representation : {"bin4", "bin8"}
+        OVF data representation of the snapshots.
+    overwrite : bool
+        Allow writing into a folder that already holds a run (its files are replaced).
+    meta : dict, optional
+        Extra entries for ``run.json``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> mesh = Mesh(n=(2, 2, 1), cell=(1e-9,) * 3, Ms=8e5, pbc="x")
+    >>> w = RunWriter(pathlib.Path(tempfile.mkdtemp()) / "a.out", mesh, [("mx", "")])
+    >>> m = np.zeros(mesh.shape + (3,)); m[..., 0] = 1
+    >>> _ = w.save_field("m", m, 0.0, unit="1"); w.table_row(0.0, [1.0]); w.close("finished")
+    >>> import analysis; ds = analysis.open_run(w.folder)
+    >>> ds.attrs["pbc"], float(ds.mx[0]), ds.m.shape
+    ('x', 1.0, (1, 1, 2, 2, 3))
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        mesh: Mesh,
+        columns: Sequence[tuple[str, str]],
+        *,
+        representation: str = "bin4",
+        overwrite: bool = False,
+        meta: dict | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        if (self.folder / "table.txt").exists() or (self.folder / RUN_META).exists():
+            if not overwrite:
+                raise FileExistsError(f"{self.folder} already holds a run; refusing to overwrite "
+                                      "it (pass overwrite=True to replace it)")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.mesh = mesh
+        self.representation = representation
+        self.columns = list(columns)
+        self.counters: dict[str, int] = {}
+        self.meta = {
+            "solver": "mmstudy built-in",
+            "n": list(mesh.n),
+            "cell": list(mesh.cell),
+            "pbc": mesh.pbc,
+            "pbc_repeats": list(mesh.pbc_repeats),
+            "status": "running",
+            **(meta or {}),
+        }
+        self._write_meta()
+        head = "# t (s)" + "".join(f"\t{name} ({unit})" for name, unit in self.columns) + "\n"
+        self._table = open(self.folder / "table.txt", "w", encoding="utf-8")
+        self._table.write(head)
+        self._table.flush()
+
+    def _write_meta(self) -> None:
+        with atomic_open(self.folder / RUN_META, "w", overwrite=True) as fh:
+            json.dump(self.meta, fh, indent=2)
+            fh.write("\n")
+
+    def save_field(self, name: str, values: np.ndarray, t: float, *, unit: str = "") -> Path:
+        """Write the next ``<name>NNNNNN.ovf`` snapshot (values ``(nz, ny, nx, 3)`` or ``(…, 1)``)."""
+        i = self.counters.get(name, 0)
+        values = np.asarray(values)
+        if values.ndim == 3:
+            values = values[..., None]
+        dim = values.shape[-1]
+        labels = [f"{name}_{c}" for c in "xyz"] if dim == 3 else [name] * dim
+        path = write_ovf(self.folder / f"{name}{i:06d}.ovf", values, cell=self.mesh.cell,
+                         pmin=self.mesh.origin, title=name, labels=labels, units=unit or "1",
+                         time=t, representation=self.representation, overwrite=True)
+        self.counters[name] = i + 1
+        return path
+
+    def table_row(self, t: float, values: Sequence[float]) -> None:
+        """Append one table row (time in s, then one value per column) and flush it."""
+        if len(values) != len(self.columns):
+            raise ValueError(f"table row has {len(values)} values for {len(self.columns)} columns")
+        self._table.write(repr(float(t)) + "".join(f"\t{float(v)!r}" for v in values) + "\n")
+        self._table.flush()
+
+    def close(self, status: str = "finished") -> None:
+        """Close the table and record the run's status in ``run.json``."""
+        if not self._table.closed:
+            self._table.close()
+        self.meta["status"] = status
+        self._write_meta()
