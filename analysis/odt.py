@@ -166,10 +166,19 @@ def read_odt(path: str | os.PathLike, *, partial_last_row: PartialRow = "raise")
 
 
 def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Make names unique by suffixing ``_1``, ``_2`` ..., never taking another column's name.
+
+    >>> _unique(["a", "a", "a_1"])
+    ['a', 'a_2', 'a_1']
+    """
+    taken = set(names)
+    seen: set[str] = set()
     out = []
     for n in names:
-        k = seen.get(n, 0)
-        out.append(n if k == 0 else f"{n}_{k}")
-        seen[n] = k + 1
+        name, k = n, 0
+        while name in seen or (name != n and name in taken):
+            k += 1
+            name = f"{n}_{k}"
+        seen.add(name)
+        out.append(name)
     return out
