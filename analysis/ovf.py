@@ -450,14 +450,14 @@ def _values_and_meta(data, cell, pmin, title, labels, units, time):
         if labels is None and "c" in data.coords:
             comps = [str(c) for c in data.c.values]
             labels = [f"{data.name}_{c}" for c in comps] if data.name and len(comps) > 1 else comps
+        # The mesh follows the coordinates: attrs copied from the file survive isel and
+        # coarsen unchanged. The header's own numbers are kept where they agree, so
+        # that a field read and written again has a bit-identical header.
         if cell is None:
-            cell = attrs.get("cell")
-        if cell is None:
-            cell = tuple(_step(data[a].values) for a in "xyz")
+            cell = tuple(_axis_step(data, a, attrs.get("cell")) for a in "xyz")
         if pmin is None:
-            pmin = attrs.get("pmin")
-        if pmin is None:
-            pmin = tuple(float(data[a].values[0]) - cell[i] / 2 for i, a in enumerate("xyz"))
+            pmin = tuple(_axis_start(data, a, cell["xyz".index(a)], attrs.get("pmin"))
+                         for a in "xyz")
         if title is None:
             title = attrs.get("title") or data.name
         if units is None:
@@ -493,10 +493,26 @@ def _values_and_meta(data, cell, pmin, title, labels, units, time):
     return values, meta
 
 
-def _step(coord: np.ndarray) -> float:
+def _axis_step(data: xr.DataArray, ax: str, attr_cell) -> float:
+    """Cell size along ``ax``: the coordinate spacing (the attrs' value where it agrees)."""
+    i = "xyz".index(ax)
+    known = None if attr_cell is None else float(attr_cell[i])
+    coord = np.asarray(data[ax].values, dtype=float) if ax in data.coords else np.empty(0)
     if coord.size < 2:
-        raise ValueError("cannot infer the cell size from a single coordinate; pass cell=")
-    return float(coord[1] - coord[0])
+        if known is None:
+            raise ValueError("cannot infer the cell size from a single coordinate; pass cell=")
+        return known
+    step = float(coord[1] - coord[0])
+    return known if known is not None and abs(step - known) <= 1e-6 * abs(known) else step
+
+
+def _axis_start(data: xr.DataArray, ax: str, h: float, attr_pmin) -> float:
+    """Lower mesh edge along ``ax``: half a cell below the first centre (or the attrs')."""
+    known = None if attr_pmin is None else float(attr_pmin["xyz".index(ax)])
+    if ax not in data.coords:
+        return 0.0 if known is None else known
+    start = float(data[ax].values[0]) - h / 2
+    return known if known is not None and abs(start - known) <= 1e-6 * h else start
 
 
 def _header_lines(version, meta, nodes, cell, pmin, pmax, dim, desc):

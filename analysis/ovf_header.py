@@ -12,6 +12,8 @@ The OVF formats are specified in the OOMMF user guide ("OVF 2.0 format",
 * OVF 2.0 has ``valuedim``; OVF 1.0 is always 3-valued and may scale its values by
   ``valuemultiplier``;
 * the header ends with ``# Begin: Data Text``, ``Binary 4`` or ``Binary 8``.
+* the file is long enough to hold the values the header promises (one byte each
+  at least), checked before anything is sized by them.
 
 Simulation time is not part of the format; OOMMF writes it as
 ``# Desc:  Total simulation time: <t> s`` and mumax3 as
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 from pathlib import Path
 from typing import BinaryIO
@@ -201,8 +204,10 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
         stripped = text.strip()
         if not stripped.startswith("#"):
             raise FormatError(path, "a header line starting with '#'", line=lineno, found=text)
+        if stripped.startswith("##"):  # OVF 2.0 comment line
+            continue
         body = stripped[1:]
-        if "##" in body:  # OVF 2.0 comment
+        if "##" in body:  # OVF 2.0 comment after a field
             body = body[: body.index("##")]
         if not body.strip():
             continue
@@ -282,6 +287,15 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
         multiplier = _float(vm, "valuemultiplier", path) if vm else 1.0
         multiplier_line = vm[1] if vm else None
 
+    # Every value takes at least one byte: refuse counts the file cannot hold before
+    # anything is sized by them (a corrupted valuedim would otherwise exhaust memory).
+    n_values = nodes[0] * nodes[1] * nodes[2] * valuedim
+    size = _file_size(fh)
+    if size is not None and n_values > size - offset:
+        raise FormatError(path, f"{n_values} data values after the header (at least one byte "
+                                "each); the file is truncated", offset=size,
+                          found=f"{size - offset} bytes after the header")
+
     labels = _per_value(get("valuelabels", required=False), valuedim, "valuelabels", path)
     if labels is None:
         labels = ("x", "y", "z") if valuedim == 3 else tuple(f"v{i}" for i in range(valuedim))
@@ -314,6 +328,13 @@ def read_header(fh: BinaryIO, path: str | Path) -> OVFHeader:
         multiplier=multiplier, representation=representation, data_offset=offset,
         data_line=lineno, time=time, extras=extras, multiplier_line=multiplier_line,
     )
+
+
+def _file_size(fh: BinaryIO) -> int | None:
+    try:
+        return os.fstat(fh.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. BytesIO)
+        return None
 
 
 def _representation(value: str, path: str, lineno: int) -> str:

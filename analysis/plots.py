@@ -2,7 +2,8 @@
 trajectories, and time series (Q(t), ⟨m_z⟩(t)).
 
 Each function draws on a new matplotlib figure, saves it as PNG when given a
-path, and returns the figure. Positions are plotted in nm, times in ns.
+path (atomically; an existing file only with ``overwrite=True``) or an open
+binary file, and returns the figure. Positions are plotted in nm, times in ns.
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
 
+from analysis.atomic import atomic_open  # noqa: E402
+
 __all__ = ["plot_mz_map", "plot_trajectories", "plot_series"]
 
 
-def _save(fig, path):
+def _save(fig, path, overwrite: bool = False):
     """Save as PNG to a path or an open binary file, then close the figure."""
-    if path is not None:
-        target = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
-        fig.savefig(target, format="png", dpi=120, bbox_inches="tight")
+    if path is None:
+        return fig
+    try:
+        if isinstance(path, (str, os.PathLike)):
+            with atomic_open(path, "wb", overwrite=overwrite) as fh:
+                fig.savefig(fh, format="png", dpi=120, bbox_inches="tight")
+        else:
+            fig.savefig(path, format="png", dpi=120, bbox_inches="tight")
+    finally:
         plt.close(fig)
     return fig
 
@@ -36,6 +45,7 @@ def plot_mz_map(
     title: str = "",
     path: str | os.PathLike | None = None,
     arrows: int = 16,
+    overwrite: bool = False,
 ):
     """m_z colour map of one layer with in-plane arrows and detected centres.
 
@@ -46,10 +56,12 @@ def plot_mz_map(
     centres : DataFrame, optional
         Rows with ``x``, ``y`` (metres), e.g. from :func:`analysis.detection.find_objects`.
     title : str
-    path : path, optional
+    path : path or binary file, optional
         Save the PNG there (and close the figure).
     arrows : int
         About how many arrows along the longer side.
+    overwrite : bool
+        Replace an existing file at ``path``; without it, :class:`FileExistsError`.
 
     Returns
     -------
@@ -69,7 +81,7 @@ def plot_mz_map(
         ax.legend(loc="upper right", fontsize=8)
     ax.set(xlabel="x (nm)", ylabel="y (nm)", aspect="equal", title=title)
     fig.colorbar(im, ax=ax, label="$m_z$")
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def plot_trajectories(
@@ -77,6 +89,7 @@ def plot_trajectories(
     *,
     title: str = "Trajectories",
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ):
     """Unwrapped trajectories (``x_u``, ``y_u``, or ``x``, ``y``) of each track."""
     fig, ax = plt.subplots(figsize=(5, 4.4))
@@ -89,7 +102,7 @@ def plot_trajectories(
     ax.set_aspect("equal", adjustable="datalim")
     if tracks.get("track") is not None and tracks["track"].nunique() <= 10:
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return _save(fig, path, overwrite)
 
 
 def plot_series(
@@ -99,6 +112,7 @@ def plot_series(
     ylabel: str = "",
     title: str = "",
     path: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ):
     """Several time series against t (seconds, plotted in ns)."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -108,4 +122,4 @@ def plot_series(
     ax.set(xlabel="t (ns)", ylabel=ylabel, title=title)
     if len(series) > 1:
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return _save(fig, path, overwrite)

@@ -7,8 +7,9 @@ background has Q = −1, an antiskyrmion +1 (the convention of mumax3's
 Methods
 -------
 ``"fd2"``
-    Continuum density with second-order central differences (one-sided first
-    order at free edges; :mod:`analysis.derivatives`). Equals discretisedfield's
+    Continuum density with second-order central differences (one-sided
+    second-order ones at free edges, first order where only one neighbour is
+    magnetic; :mod:`analysis.derivatives`). Equals discretisedfield's
     ``topological_charge(method="continuous")``.
 ``"fd4"``
     Continuum density with mumax3's fourth-order stencils.

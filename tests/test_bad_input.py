@@ -664,3 +664,26 @@ def test_table_of_unknown_kind(tmp_path):
     path = tmp_path / "table.csv"
     path.write_text("t,mx\n0,1\n")
     assert_line(table_error(read_table, path), 1)
+
+
+@pytest.mark.parametrize("representation", ["bin8", "text"])
+def test_valuedim_too_large_for_the_file(tmp_path, representation):
+    # a corrupted valuedim must not make the reader allocate per-value labels or
+    # parser columns for 3e11 values (a MemoryError): the data cannot fit the file
+    path, _ = make_ovf(tmp_path, representation)
+    replace_line(path, b"# valuedim:", b"# valuedim: 300000000000")
+    replace_line(path, b"# valuelabels:", b"# Desc: no labels")
+    replace_line(path, b"# valueunits:", b"# Desc: no units")
+    err = ovf_error(path)
+    assert_offset(err, path.stat().st_size)
+    assert "truncated" in err.expected
+    with pytest.raises(FormatError):
+        read_ovf_header(path)
+
+
+def test_a_header_comment_line_is_skipped(tmp_path):
+    # OVF 2.0: '##' starts a comment, also at the start of a line
+    path, values = make_ovf(tmp_path)
+    replace_line(path, b"# meshtype:", b"## a comment line\n# meshtype: rectangular")
+    replace_line(path, b"# valuedim:", b"# valuedim: 3 ## three components")
+    np.testing.assert_array_equal(np.asarray(read_ovf(path, mmap=False).values), values)

@@ -192,3 +192,29 @@ def test_diffusion_constant_checks_its_input():
         diffusion_constant(tr, "y", lags=[60])
     r = diffusion_constant(tr.drop(columns="t"), "y", lags=[1])
     assert r["time_unit"] == "frame"
+
+
+def test_velocity_error_is_zero_for_a_coordinate_that_does_not_move():
+    # a skyrmion on a nanotrack: y is constant; its slope is 0 with error 0, not NaN
+    tr = line_track(n=8, v=(25.0, 0.0), x0=(3e-9, 24e-9))
+    v = velocity(tr)
+    # (to rounding: positions of 40 nm carry ~1e-23 m of it, ~1e-15 m/s over 2 ns)
+    assert abs(v["vy"]) < 1e-12 and 0.0 <= v["vy_err"] < 1e-12
+    assert np.isfinite(v["vx_err"]) and v["vx_err"] < 1e-8 * 25
+
+
+def test_msd_and_diffusion_accept_save_times_just_after_each_period():
+    # mumax3's AutoSave writes at the first solver step after each multiple of the
+    # period, so snapshot times overshoot the grid by up to a step (here up to 0.4 %
+    # of the period, as tests/mumax3_writer.py makes them)
+    dt, n = 1e-11, 400
+    tr = walk(n, 1e-12, dt, seed=5)
+    rng = np.random.default_rng(6)
+    tr["t"] = tr["t"] + np.r_[0.0, rng.uniform(1e-16, 4e-14, n - 1)]
+    table = msd(tr, 3)
+    np.testing.assert_allclose(table.tau, np.array([1, 2, 3]) * dt, rtol=1e-2)
+    r = diffusion_constant(tr, "y")
+    assert abs(r["D"] - 1e-12) < 4 * r["D_err"]
+    # a repeated time (two snapshots at t = 0) is still refused
+    with pytest.raises(ValueError, match="evenly spaced"):
+        msd(tr.assign(t=np.r_[0.0, tr.t.to_numpy()[:-1]]), 1)

@@ -119,3 +119,22 @@ def test_invalid_arguments_are_refused(tmp_path):
         write_ovf(tmp_path / "a.ovf", _field(), cell=(1e-9,) * 3, representation="bin2")
     with pytest.raises(ValueError, match="4 dims"):
         write_ovf(tmp_path / "a.ovf", np.zeros((3, 3)), cell=(1e-9,) * 3)
+
+
+def test_a_slice_or_a_coarsened_field_is_written_on_its_own_mesh(tmp_path):
+    # read_ovf keeps the file's cell and pmin in attrs, and xarray keeps attrs through
+    # isel/coarsen: the written mesh must follow the coordinates, not the stale attrs
+    m = read_ovf(OOMMF / "ovf2-bin8-m.omf")
+    part = m.isel(x=slice(4, 10), y=slice(2, 6))
+    back = read_ovf(write_ovf(tmp_path / "part.omf", part))
+    np.testing.assert_allclose(back.x.values, part.x.values, rtol=1e-12)
+    np.testing.assert_allclose(back.y.values, part.y.values, rtol=1e-12)
+    np.testing.assert_array_equal(back.values, part.values)
+    coarse = m.coarsen(x=2, y=2).mean()
+    back = read_ovf(write_ovf(tmp_path / "coarse.omf", coarse))
+    np.testing.assert_allclose(back.attrs["cell"], (2e-9, 2e-9, 1e-9), rtol=1e-12)
+    np.testing.assert_allclose(back.x.values, coarse.x.values, rtol=1e-12)
+    # the whole field still writes the header's own numbers, bit for bit
+    whole = read_ovf(write_ovf(tmp_path / "whole.omf", m))
+    assert whole.attrs["cell"] == m.attrs["cell"] and whole.attrs["pmin"] == m.attrs["pmin"]
+    assert whole.attrs["pmax"] == m.attrs["pmax"]

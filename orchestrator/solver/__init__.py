@@ -11,3 +11,8 @@ run folder (a mumax3-style ``*.out/`` with OVF 2.0 snapshots and ``table.txt``);
 Arrays are in the OVF file order ``(nz, ny, nx, 3)``, SI units throughout: m is a
 unit vector field, fields H in A/m, energies in J.
 """
+
+from orchestrator.solver.mesh import Mesh  # noqa: E402
+from orchestrator.solver.simulation import Simulation  # noqa: E402
+
+__all__ = ["Mesh", "Simulation"]

@@ -1,0 +1,343 @@
+"""Energy minimisation (steepest descent with Barzilai–Borwein steps) and relaxation.
+
+:func:`minimize` — mumax3's ``minimize()`` (``engine/minimizer.go``, after Exl et
+al., J. Appl. Phys. 115, 17D118 (2014)). With the descent direction
+``τ = −m×(m×H) = H − (m·H)m`` (the field's part perpendicular to m, i.e. minus the
+projected energy gradient, in A/m), one step is the norm-preserving Cayley update ::
+
+    m ← [(4 − h²|τ|²) m + 4h τ] / (4 + h²|τ|²)
+
+per cell, and the step length h (m/A) is the Barzilai–Borwein one, alternating
+``h = Δm·Δm / Δm·Δg`` and ``h = Δm·Δg / Δg·Δg`` with ``Δg = −Δτ`` (sums over all
+cells). The first step has ``h = 1e-4 /T`` (mumax3's, here ``1e-4 μ0`` m/A); a
+non-positive or undefined BB step (a concave region, or Δm = 0) keeps the previous
+step length (mumax3 would take the negative step, or fall back to 1e-4 /T, which can
+crawl for many thousands of steps out of a region near a maximum). Stopping (the first criterion
+met ends the run; ``converged`` tells which):
+
+* ``torque_tol``: ``max |m×H| ≤ torque_tol`` (A/m; μ0 times it in T);
+* ``energy_tol``: ``|ΔE| ≤ energy_tol·|E|`` between energy checks every
+  ``dm_samples`` steps;
+* ``dm_tol``: mumax3's criterion, the largest ``max |Δm|`` of the last
+  ``dm_samples`` steps below ``dm_tol`` (default 1e-6 when neither of the others is
+  given);
+* ``max_steps`` (not converged).
+
+:func:`relax` — mumax3's ``relax()``: the damping-only dynamics
+``ṁ = −γ0 m×(m×H)`` (``LLG.precess = False``; no torques, no noise, time frozen at t)
+integrated with :class:`~orchestrator.solver.integrators.RK45`: first while the
+energy decreases (checked every ``check_every`` steps), then either until
+``max |m×H| ≤ torque_tol`` (dividing the tolerance by √2, down to ``min_tol``,
+whenever the torque stalls at the noise floor that the tolerance sets; a floor
+above the threshold at ``min_tol`` ends the run as ``"stalled"``), or (no
+threshold) as long as the torque decreases while the tolerance is divided by √2
+down to ``min_tol`` (mumax3's behaviour without ``RelaxTorqueThreshold``).
+
+Neither advances the simulation time; both leave empty cells at zero and modify m
+in place.
+
+Examples
+--------
+A macrospin with easy axis z in a transverse field: ``sin θ = H/H_K``.
+
+>>> from orchestrator.solver.mesh import Mesh
+>>> from orchestrator.solver.llg import LLG
+>>> from orchestrator.solver.terms.base import MU0, FieldTerm
+>>> class Uniaxial(FieldTerm):  # K = 1e5 J/m³, axis z
+...     name = "anis"
+...     def add_field(self, m, t, out):
+...         out[..., 2] += 2e5 / (MU0 * self.mesh.Ms) * m[..., 2]
+>>> class Hx(FieldTerm):
+...     name, energy_factor = "zeeman", 1.0
+...     def add_field(self, m, t, out):
+...         out[..., 0] += 0.25 * 2e5 / (MU0 * 8e5)
+>>> llg = LLG(Mesh(n=(1, 1, 1), cell=(3e-9,) * 3, Ms=8e5), [Uniaxial(), Hx()], alpha=0.1)
+>>> m = llg.prepare((0.1, 0.3, 1.0))
+>>> res = minimize(llg, m, torque_tol=1e-3)
+>>> res.converged, round(float(m[0, 0, 0, 0]), 6)
+(True, 0.25)
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from orchestrator.solver.integrators import RK45, State
+from orchestrator.solver.llg import LLG
+from orchestrator.solver.torques.base import MU0, cross, dot
+
+__all__ = ["MinimizeResult", "minimize", "relax"]
+
+#: mumax3's first step length, 1e-4 per tesla, in m/A.
+H0 = 1e-4 * MU0
+
+
+@dataclasses.dataclass
+class MinimizeResult:
+    """Outcome of :func:`minimize` or :func:`relax`.
+
+    Attributes
+    ----------
+    m : ndarray
+        The state (the array passed in, modified in place).
+    steps : int
+        Steps taken (descent steps or RK45 steps).
+    converged : bool
+        A stopping criterion was met (False: ``max_steps`` reached).
+    reason : str
+        ``"torque"``, ``"energy"``, ``"dm"``, ``"torque-noise-floor"`` (converged),
+        ``"stalled"`` or ``"max_steps"`` (not converged).
+    max_torque : float
+        ``max |m×H|`` at the end, A/m.
+    energy : float
+        Total energy at the end, J.
+    """
+
+    m: np.ndarray
+    steps: int
+    converged: bool
+    reason: str
+    max_torque: float
+    energy: float
+
+
+def _descent(llg: LLG, m: np.ndarray, t: float, out: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """``τ = −m×(m×H) = (m×H)×m`` into ``out`` (deterministic field)."""
+    H = llg.effective_field(m, t, thermal=False)
+    cross(m, H, A, llg._tmp)
+    cross(A, m, out, llg._tmp)
+    return out
+
+
+def minimize(
+    llg: LLG,
+    m: np.ndarray,
+    t: float = 0.0,
+    *,
+    torque_tol: float | None = None,
+    energy_tol: float | None = None,
+    dm_tol: float | None = None,
+    dm_samples: int = 10,
+    max_steps: int = 100_000,
+    callback: Callable[[int, np.ndarray], None] | None = None,
+) -> MinimizeResult:
+    """Minimise the energy by steepest descent with Barzilai–Borwein step lengths.
+
+    Parameters
+    ----------
+    llg : LLG
+        Supplies the field terms (torques and the thermal field are ignored).
+    m : ndarray (nz, ny, nx, 3)
+        Unit magnetisation, modified in place.
+    t : float
+        Time at which time-dependent terms are evaluated.
+    torque_tol : float, optional
+        Stop when ``max |m×H| ≤ torque_tol`` (A/m).
+    energy_tol : float, optional
+        Stop when the relative energy change over ``dm_samples`` steps is below this.
+    dm_tol : float, optional
+        mumax3's criterion on ``max |Δm|`` over the last ``dm_samples`` steps
+        (default 1e-6 when neither ``torque_tol`` nor ``energy_tol`` is given).
+    dm_samples : int
+        Window of the dm criterion and interval of the energy checks.
+    max_steps : int
+    callback : callable (step, m) -> None, optional
+        Called after every step.
+
+    Returns
+    -------
+    MinimizeResult
+    """
+    if dm_tol is None and torque_tol is None and energy_tol is None:
+        dm_tol = 1e-6
+    m0 = np.empty_like(m)
+    k = np.empty_like(m)
+    k0 = np.empty_like(m)
+    A = np.empty_like(m)
+    x = np.empty(m.shape[:-1], m.dtype)
+    d = np.empty_like(x)
+    tmp = np.empty_like(x)
+    dms: collections.deque[float] = collections.deque(maxlen=max(int(dm_samples), 1))
+    _descent(llg, m, t, k, A)
+    h = H0
+    e_prev = llg.energy(m, t) if energy_tol is not None else None
+    reason, converged, steps = "max_steps", False, 0
+
+    def max_norm(v: np.ndarray) -> float:
+        dot(v, v, x, tmp)
+        return math.sqrt(float(x.max()))
+
+    if torque_tol is not None and max_norm(k) <= torque_tol:
+        return MinimizeResult(m, 0, True, "torque", max_norm(k), llg.energy(m, t))
+    for steps in range(1, max_steps + 1):
+        np.copyto(m0, m)
+        # Cayley step: m = [(4 − h²|τ|²) m0 + 4h τ] / (4 + h²|τ|²)
+        dot(k, k, x, tmp)
+        np.multiply(x, h * h, out=x)
+        np.add(x, 4.0, out=d)
+        np.subtract(4.0, x, out=x)
+        np.divide(x, d, out=x)
+        np.divide(4.0 * h, d, out=d)
+        np.multiply(m0, x[..., None], out=m)
+        np.multiply(k, d[..., None], out=A)
+        np.add(m, A, out=m)
+        llg.normalize(m)
+        np.copyto(k0, k)
+        _descent(llg, m, t, k, A)
+        # Δm into m0, Δg = −Δτ into k0
+        np.subtract(m, m0, out=m0)
+        np.subtract(k0, k, out=k0)
+        dm_max = max_norm(m0)
+        dms.append(dm_max)
+        if steps % 2 == 0:
+            nom, div = float(np.vdot(m0, m0)), float(np.vdot(m0, k0))
+        else:
+            nom, div = float(np.vdot(m0, k0)), float(np.vdot(k0, k0))
+        h_new = nom / div if div != 0.0 else math.nan
+        h = h_new if math.isfinite(h_new) and h_new > 0.0 else h
+        if callback is not None:
+            callback(steps, m)
+        if torque_tol is not None and max_norm(k) <= torque_tol:
+            reason, converged = "torque", True
+            break
+        if dm_tol is not None and len(dms) == dms.maxlen and max(dms) < dm_tol:
+            reason, converged = "dm", True
+            break
+        if energy_tol is not None and steps % dms.maxlen == 0:
+            e = llg.energy(m, t)
+            if abs(e_prev - e) <= energy_tol * abs(e):
+                reason, converged = "energy", True
+                break
+            e_prev = e
+    return MinimizeResult(m, steps, converged, reason, max_norm(k), llg.energy(m, t))
+
+
+class _FrozenTime:
+    """The LLG with its time argument replaced by a fixed t (relaxation's fictitious time)."""
+
+    def __init__(self, llg: LLG, t: float) -> None:
+        self._llg = llg
+        self._t = t
+
+    def dmdt(self, m, _t, out=None):
+        return self._llg.dmdt(m, self._t, out)
+
+    def __getattr__(self, name):
+        return getattr(self._llg, name)
+
+
+def relax(
+    llg: LLG,
+    m: np.ndarray,
+    t: float = 0.0,
+    *,
+    torque_tol: float | None = None,
+    tol: float = 1e-5,
+    min_tol: float = 1e-9,
+    check_every: int = 3,
+    patience: int = 5,
+    max_steps: int = 1_000_000,
+) -> MinimizeResult:
+    """Relax with the damping-only LLG (mumax3's ``relax()``), modifying m in place.
+
+    Parameters
+    ----------
+    llg : LLG
+        Its ``precess`` flag is switched off during the call and restored after.
+    m : ndarray (nz, ny, nx, 3)
+    t : float
+        Time at which time-dependent terms are evaluated (held fixed).
+    torque_tol : float, optional
+        Stop when ``max |m×H| ≤ torque_tol`` (A/m); without it, stop at the torque's
+        noise floor (mumax3's behaviour without ``RelaxTorqueThreshold``).
+    tol : float
+        Initial RK45 tolerance (``max |Δm|`` per step).
+    min_tol : float
+        Smallest tolerance of the noise-floor phase.
+    check_every : int
+        Steps between energy / torque checks.
+    patience : int
+        With ``torque_tol``: checks without a new lowest torque before the tolerance
+        is divided by √2.
+    max_steps : int
+
+    Returns
+    -------
+    MinimizeResult
+    """
+    precess = llg.precess
+    llg.precess = False
+    try:
+        rk = RK45(_FrozenTime(llg, t), tol=tol)  # type: ignore[arg-type]
+        state = State(m, t=0.0)
+        n = max(int(check_every), 1)
+
+        def run(nsteps: int) -> None:
+            for _ in range(nsteps):
+                rk.step(state)
+
+        def max_torque() -> float:
+            k = rk.last_dmdt
+            dot(k, k, llg._tmp, llg._tmp2)
+            return math.sqrt(float(llg._tmp.max())) / llg.gamma0
+
+        def sum_torque() -> float:
+            k = rk.last_dmdt
+            return float(np.vdot(k, k))
+
+        def out_of_steps() -> bool:
+            return state.steps >= max_steps
+
+        run(n)
+        e0 = llg.energy(m, t)
+        run(n)
+        e1 = llg.energy(m, t)
+        while e1 < e0 and not out_of_steps():
+            if torque_tol is not None and max_torque() <= torque_tol:
+                break
+            run(n)
+            e0, e1 = e1, llg.energy(m, t)
+        reason = "max_steps"
+        if torque_tol is not None:
+            # The max torque of an adaptive run stalls at a floor set by the tolerance
+            # (steps at the stability limit; ~tol/(γ0 dt)); when it stops decreasing
+            # for `patience` checks, tighten the tolerance by √2 (down to min_tol).
+            best, stale = math.inf, 0
+            while not out_of_steps():
+                tq = max_torque()
+                if tq <= torque_tol:
+                    reason = "torque"
+                    break
+                if tq < best:
+                    best, stale = tq, 0
+                else:
+                    stale += 1
+                if stale >= patience:
+                    if rk.tol <= min_tol:
+                        reason = "stalled"
+                        break
+                    rk.tol = max(rk.tol / math.sqrt(2.0), min_tol)
+                    best, stale = tq, 0
+                run(n)
+        else:
+            while rk.tol > min_tol and not out_of_steps():
+                rk.tol /= math.sqrt(2.0)
+                run(n)
+                t0 = sum_torque()
+                run(n)
+                t1 = sum_torque()
+                while t1 < t0 and not out_of_steps():
+                    run(n)
+                    t0, t1 = t1, sum_torque()
+            if not out_of_steps():
+                reason = "torque-noise-floor"
+        converged = reason not in ("max_steps", "stalled")
+    finally:
+        llg.precess = precess
+    return MinimizeResult(m, state.steps, converged, reason, llg.max_torque(m, t),
+                          llg.energy(m, t))
