@@ -124,26 +124,38 @@ def _track_summary(tr: pd.DataFrame, drive) -> dict:
         "helicity_left_rad": _circular_mean(tr["helicity_left"]),
         "helicity_right_rad": _circular_mean(tr["helicity_right"]),
     }
-    if "t" in tr and len(tr) >= MIN_FRAMES_FIT:
-        v = velocity(tr)
-        out["velocity_m_per_s"] = {k: float(val) for k, val in v.items()
-                                   if isinstance(val, (int, float, np.floating))}
-        if drive is not None:
-            out["hall_angle_rad"] = float(hall_angle(v["vx"], v["vy"], drive))
-        frames = tr["frame"].to_numpy()
-        if np.all(np.diff(frames) == 1) and len(tr) >= MIN_FRAMES_FIT + 1:
-            # Diffusion about the drift: the fitted straight line is subtracted first,
-            # so a driven skyrmion's MSD measures its fluctuations, not v² t².
-            resid = tr.copy()
-            t = tr["t"].to_numpy()
-            for ax in ("x", "y"):
-                col = f"{ax}_u" if f"{ax}_u" in tr else ax
-                resid[col] = tr[col].to_numpy() - v[f"v{ax}"] * t
-            for ax in ("x", "y"):
-                d = diffusion_constant(resid, ax)
-                out[f"diffusion_{ax}_m2_per_s"] = {k: float(val) for k, val in d.items()
-                                                   if isinstance(val, (int, float, np.floating))}
+    if len(tr) >= MIN_FRAMES_FIT:
+        try:
+            _fit_motion(tr, drive, out)
+        except ValueError as err:  # e.g. repeated save times: report, keep the rest
+            out["fit_error"] = str(err)
     return out
+
+
+def _fit_motion(tr: pd.DataFrame, drive, out: dict) -> None:
+    """Velocity, Hall angle and drift-corrected diffusion of one track, into ``out``.
+
+    Without times the units are per frame (the velocity's ``time_unit`` says which).
+    """
+    v = velocity(tr)
+    out["velocity_m_per_s" if "t" in tr else "velocity_m_per_frame"] = {
+        k: float(val) for k, val in v.items() if isinstance(val, (int, float, np.floating))}
+    if drive is not None:
+        out["hall_angle_rad"] = float(hall_angle(v["vx"], v["vy"], drive))
+    frames = tr["frame"].to_numpy()
+    if np.all(np.diff(frames) == 1) and len(tr) >= MIN_FRAMES_FIT + 1:
+        # Diffusion about the drift: the fitted straight line is subtracted first,
+        # so a driven skyrmion's MSD measures its fluctuations, not v² t².
+        resid = tr.copy()
+        t = tr["t"].to_numpy() if "t" in tr else frames.astype(float)
+        for ax in ("x", "y"):
+            col = f"{ax}_u" if f"{ax}_u" in tr else ax
+            resid[col] = tr[col].to_numpy() - v[f"v{ax}"] * t
+        unit = "m2_per_s" if "t" in tr else "m2_per_frame"
+        for ax in ("x", "y"):
+            d = diffusion_constant(resid, ax)
+            out[f"diffusion_{ax}_{unit}"] = {k: float(val) for k, val in d.items()
+                                             if isinstance(val, (int, float, np.floating))}
 
 
 def analyze(
@@ -182,27 +194,33 @@ def analyze(
     Analysis
     """
     pbc = ds.attrs.get("pbc", "") if pbc is None else pbc
+    if "m" not in ds:
+        raise ValueError(f"{ds.attrs.get('source', 'dataset')}: no magnetisation 'm' to analyse")
     m = ds["m"]
     if "t" not in m.dims:
         m = m.expand_dims("t")
+    if "m_file" in m.coords:  # other fields saved at other times leave NaN frames in m
+        m = m.isel(t=np.flatnonzero(pd.notna(m["m_file"].values)))
     n = m.sizes["t"]
-    sub = ds if "Ms" in ds else None
+    system = xr.Dataset({"m": m, **({"Ms": ds["Ms"]} if "Ms" in ds else {})}, attrs=ds.attrs)
     parts = []
     for start in _frames(n, progress):
-        window = m.isel(t=slice(start, start + BATCH))
-        source = window if sub is None else xr.Dataset({"m": window, "Ms": ds["Ms"]}, attrs=ds.attrs)
-        found = find_objects(source, pbc=pbc, method=method)
+        found = find_objects(system.isel(t=slice(start, start + BATCH)), pbc=pbc, method=method)
         if "frame" in found:
             found["frame"] += start
         parts.append(found)
     objects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    # pd.concat drops attrs that differ between batches: restore them for the whole run
+    if parts:
+        objects.attrs = dict(parts[0].attrs)
+        objects.attrs["n_frames"] = n
+        if "times" in objects.attrs and "t" in m.coords:
+            objects.attrs["times"] = m["t"].values.tolist()
     box = _box(ds, pbc)
     objects.attrs["box"] = box
     tracks = track(objects, box=box, max_step=max_step) if len(objects) else objects
     ev = events(tracks) if len(tracks) else pd.DataFrame()
-    charge = topological_charge(m.to_dataset(name="m").assign_attrs(ds.attrs) if sub is None
-                                else xr.Dataset({"m": m, "Ms": ds["Ms"]}, attrs=ds.attrs),
-                                method=method, pbc=pbc).compute()
+    charge = topological_charge(system, method=method, pbc=pbc).compute()
     count = count_in_mask(tracks, mask) if mask is not None and len(tracks) else None
     summary = {
         "source": ds.attrs.get("source", ""),
@@ -249,6 +267,13 @@ def write_analysis(result: Analysis, ds: xr.Dataset, out_dir: str | os.PathLike,
         The files written.
     """
     out = Path(out_dir)
+    names = ["trajectories.csv", "events.csv", "summary.json", "mz_last_frame.png", "charge.png"]
+    names += ["count_in_mask.csv"] if result.count is not None else []
+    names += ["trajectories.png"] if len(result.objects) else []
+    clash = [n for n in names if (out / n).exists()]
+    if clash and not overwrite:  # refuse before writing anything
+        raise FileExistsError(f"{out}: {', '.join(clash)} already exist; refusing to overwrite "
+                              "them (pass overwrite=True, or --force)")
     out.mkdir(parents=True, exist_ok=True)
     written = []
 
@@ -271,8 +296,7 @@ def write_analysis(result: Analysis, ds: xr.Dataset, out_dir: str | os.PathLike,
         "mz_last_frame.png": lambda p: plot_mz_map(last, centres=centres, path=p,
                                                    title="last frame: $m_z$, in-plane $m$, centres"),
         "charge.png": lambda p: plot_series(
-            result.charge["t"].values if "t" in result.charge.coords
-            else np.arange(result.charge.sizes["t"]),
+            result.charge["t"].values if "t" in result.charge.coords else None,
             {f"z layer {i}": result.charge.isel(z=i).values for i in range(result.charge.sizes["z"])},
             ylabel="Q", title="topological charge", path=p),
     }
@@ -280,9 +304,6 @@ def write_analysis(result: Analysis, ds: xr.Dataset, out_dir: str | os.PathLike,
         pictures["trajectories.png"] = lambda p: plot_trajectories(objs, path=p)
     for name, draw in pictures.items():
         target = out / name
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} already exists; refusing to overwrite it "
-                                  "(pass overwrite=True, or --force)")
         with atomic_open(target, "wb", overwrite=overwrite) as fh:
             draw(fh)
         written.append(target)

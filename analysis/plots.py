@@ -106,7 +106,7 @@ def plot_trajectories(
 
 
 def plot_series(
-    t: np.ndarray,
+    t: np.ndarray | None,
     series: dict[str, np.ndarray],
     *,
     ylabel: str = "",
@@ -114,12 +114,14 @@ def plot_series(
     path: str | os.PathLike | None = None,
     overwrite: bool = False,
 ):
-    """Several time series against t (seconds, plotted in ns)."""
+    """Several time series against t (seconds, plotted in ns), or against the frame
+    index when ``t`` is None (a run without recorded times)."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    t = np.asarray(t, dtype=float)
     for label, y in series.items():
-        ax.plot(t * 1e9, np.asarray(y), label=label)
-    ax.set(xlabel="t (ns)", ylabel=ylabel, title=title)
+        y = np.asarray(y)
+        x = np.arange(len(y)) if t is None else np.asarray(t, dtype=float) * 1e9
+        ax.plot(x, y, label=label)
+    ax.set(xlabel="frame" if t is None else "t (ns)", ylabel=ylabel, title=title)
     if len(series) > 1:
         ax.legend(fontsize=8)
     return _save(fig, path, overwrite)

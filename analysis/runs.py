@@ -170,18 +170,29 @@ def open_run(
             _check_same_mesh(mesh, h)
         name = _variable_name(run.kind, key, headers[0], variables)
         stacked = _stack(headers)
-        if run.kind == "oommf" and headers[0].title.endswith("::Magnetization"):
+        if headers[0].title.endswith("::Magnetization"):  # OOMMF's M in A/m, in any folder
+            if "m" in variables:
+                raise FormatError(files[0], "one magnetisation series per run",
+                                  found=f"a second one besides {variables['m'].attrs['title']}")
             variables.update(_normalise(stacked))
         else:
+            if component_names(headers[0].labels)[0] == "m" and "m" not in variables:
+                name = "m"  # mumax3 naming (m_x m_y m_z) whatever the file names
             variables[name] = stacked.rename(name).rename({"file": f"{name}_file"})
+    if not variables and run.table is None:
+        raise FormatError(run.root, "OVF snapshots or a table in the run folder", found="neither")
     series = [v for v in variables.values() if "t" in v.dims]
     timed = [v for v in series if "t" in v.coords]
     if len(series) > 1 and len(timed) < len(series):
         if timed or len({v.sizes["t"] for v in series}) > 1:
             raise FormatError(run.root, "snapshot times in every OVF header, or the same number "
                                         "of snapshots in every series")
-    ds = xr.merge(list(variables.values()), join="outer", compat="override",
-                  combine_attrs="drop_conflicts") if variables else xr.Dataset()
+    try:
+        ds = xr.merge(list(variables.values()), join="outer", compat="override",
+                      combine_attrs="drop_conflicts") if variables else xr.Dataset()
+    except ValueError as err:  # e.g. two snapshots of one series at the same time
+        raise FormatError(run.root, "distinct snapshot times within each series",
+                          found=str(err)) from None
     ds.attrs = {}
     if run.table is not None:
         ds = _attach_table(ds, read_table(run.table, partial_last_row=partial_last_row))
@@ -192,6 +203,11 @@ def open_run(
         ds.attrs["table_source"] = str(run.table)
     if mesh is not None:
         ds.attrs.update(cell=tuple(mesh.cell), pmin=tuple(mesh.pmin), pmax=tuple(mesh.pmax))
+        # the fields carry the mesh facts too, so ds.m alone (or ds.m.isel(t=0)) is
+        # analysed with the right periodicity and cell size
+        for v in ds.data_vars:
+            if {"x", "y", "z"} <= set(ds[v].dims):
+                ds[v].attrs.update(pbc=ds.attrs["pbc"], cell=ds.attrs["cell"])
     return ds
 
 
@@ -329,8 +345,11 @@ def _find_mx3(root: Path) -> RunFiles:
 
 
 def _mif_basename(mif: Path) -> str:
-    m = re.search(r"^\s*basename\s+([^\s{}\[\]$]+)\s*$", mif.read_text(errors="replace"), re.M)
-    return m.group(1) if m else mif.stem
+    """The MIF's ``basename`` option when it is a literal word, else the file's stem
+    (OOMMF's default); a Tcl substitution such as ``skyrmion_$kernel`` cannot be
+    evaluated here, so pass ``basename=`` for such runs."""
+    m = re.search(r"\bbasename\s+([^\s{}\[\]]+)", mif.read_text(errors="replace"))
+    return m.group(1) if m and "$" not in m.group(1) else mif.stem
 
 
 def _find_oommf(root: Path, basename: str | None) -> RunFiles:

@@ -65,7 +65,7 @@ def test_cli_analyze_writes_trajectories_summary_and_pictures(tmp_path):
     assert (out / "mz_last_frame.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing is overwritten without --force
     again = CliRunner().invoke(app, args)
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2 and "already exist" in again.output
     assert CliRunner().invoke(app, args + ["--force"]).exit_code == 0
 
 
@@ -91,3 +91,33 @@ def test_write_analysis_refuses_to_overwrite(tmp_path):
     write_analysis(result, ds, tmp_path / "o")
     with pytest.raises(FileExistsError):
         write_analysis(result, ds, tmp_path / "o")
+
+
+def test_runs_longer_than_one_batch_keep_events_and_counts(tmp_path):
+    # 70 frames (more than one detection batch of 64): the skyrmion is erased at frame 29,
+    # so there is one annihilation and the mask count drops to 0 for the last 41 frames.
+    folder = tmp_path / "long.out"
+    folder.mkdir()
+    x = cell_centres(N, H)
+    for i in range(70):
+        m = skyrmion(x, x, centre=(24e-9, 24e-9), radius=7e-9, wall_width=2e-9)
+        if i >= 30:
+            m = np.zeros_like(m); m[..., 2] = 1
+        write_ovf(folder / f"m{i:06d}.ovf", m[None], cell=(H, H, H), title="m", time=i * DT,
+                  labels=["m_x", "m_y", "m_z"], units="1")
+    ds = open_run(folder)
+    whole = (ds.x > 0).broadcast_like(ds.y).transpose("y", "x")
+    result = analyze(ds, mask=whole)
+    assert result.summary["events"] == {"annihilation": 1}
+    assert len(result.count) == 70
+    assert result.count.iloc[29] == 1 and result.count.iloc[30:].sum() == 0
+
+
+def test_a_track_that_cannot_be_fitted_does_not_stop_the_analysis(tmp_path):
+    folder = moving_run(tmp_path / "dup.out", frames=6)
+    # a repeated save time (a snapshot saved twice at one time) in its own series
+    write_ovf(folder / "m000006.ovf", np.ones((1, N, N, 3)) * [0, 0, 1], cell=(H, H, H),
+              title="m", time=5 * DT, labels=["m_x", "m_y", "m_z"], units="1")
+    ds = open_run(folder)
+    result = analyze(ds)
+    assert result.summary["frames"] == 7
