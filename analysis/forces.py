@@ -47,9 +47,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from analysis.periodic import minimum_image
 from analysis.thiele import GAMMA_LL, HBAR, MU0, QE, ThieleTensors, _frame, _gradients
 
-__all__ = ["term_forces", "trajectory_force", "drive_force", "disk_mask"]
+__all__ = ["term_forces", "trajectory_force", "drive_force", "disk_mask",
+           "energy_density_force"]
 
 _UNIT_FACTORS = {"A/m": 1.0, "T": 1.0 / MU0}
 
@@ -77,11 +79,8 @@ def disk_mask(x: np.ndarray, y: np.ndarray, centre: Sequence[float], radius: flo
     1
     """
     X, Y = np.meshgrid(np.asarray(x, float), np.asarray(y, float))
-    dX, dY = X - centre[0], Y - centre[1]
-    if box[0]:
-        dX = dX - box[0] * np.round(dX / box[0])
-    if box[1]:
-        dY = dY - box[1] * np.round(dY / box[1])
+    dX = minimum_image(X - centre[0], box[0])
+    dY = minimum_image(Y - centre[1], box[1])
     return np.hypot(dX, dY) <= radius
 
 
@@ -112,10 +111,15 @@ def _field_array(da, shape) -> np.ndarray:
     return arr
 
 
+#: Total effective fields (OOMMF's driver ``H``, mumax3's ``B_eff``): the sum of the
+#: terms, so never a term of its own.
+_TOTAL_FIELDS = {"H", "B_eff", "H_eff", "Heff", "Beff"}
+
+
 def _auto_terms(ds: xr.Dataset) -> list[str]:
     out = []
     for name, v in ds.data_vars.items():
-        if name == "m" or "c" not in v.dims or v.sizes["c"] != 3:
+        if name == "m" or name in _TOTAL_FIELDS or "c" not in v.dims or v.sizes["c"] != 3:
             continue
         if v.attrs.get("units") in _UNIT_FACTORS:
             out.append(name)
@@ -323,3 +327,61 @@ def drive_force(tensors: ThieleTensors, *, stt: Mapping | None = None,
         t = sot.get("thickness", thickness)
         total += S * _scale(tensors, ms, t, gamma)
     return total
+
+
+def energy_density_force(
+    eps: np.ndarray | xr.DataArray,
+    *,
+    cell: Sequence[float],
+    region: np.ndarray,
+    pbc: str = "",
+    thickness: float | None = None,
+) -> tuple[float, float]:
+    """Paper 004's force of one energy term: ``F_μ = ∬_R f_μ dS`` with ``f_μ = −∇ε_μ``.
+
+    Its Eqs. (6c)–(6d), with the region R a parameter (the paper leaves it
+    undefined; the result depends on it, since ``∬_R ∇ε dS = ∮_∂R ε n dl``,
+    notes-004 §4.12-3). This is not the Thiele force of :func:`term_forces`: the two
+    agree only when R holds the whole texture and ε vanishes on its boundary.
+    Paper 004's closed-form Eq. (15) is not used (it vanishes identically for exact
+    coefficient functions, notes-004 §4.12-2).
+
+    Parameters
+    ----------
+    eps : ndarray or DataArray, shape (ny, nx)
+        Energy density: areal (J/m²), or volumetric (J/m³) with ``thickness`` given.
+    cell : (dx, dy[, dz])
+        Cell sizes in m.
+    region : ndarray of bool, shape (ny, nx)
+        R, e.g. :func:`disk_mask` or ``m_z < 0``.
+    pbc : str
+        Periodic axes for the gradient.
+    thickness : float, optional
+        Film thickness in m, to turn a volumetric density into an areal one.
+
+    Returns
+    -------
+    (Fx, Fy) in N.
+
+    Examples
+    --------
+    >>> x = (np.arange(20) + 0.5) * 1e-9
+    >>> X, _ = np.meshgrid(x, x)
+    >>> eps = 2e-3 * X / 1e-9                  # J/m², rising by 2e-3 J/m² per nm along x
+    >>> Fx, Fy = energy_density_force(eps, cell=(1e-9, 1e-9), region=np.ones((20, 20), bool))
+    >>> round(Fx / (-2e-3 / 1e-9 * 400e-18), 12), Fy   # −∇ε times the area
+    (1.0, 0.0)
+    """
+    from analysis.derivatives import derivative
+
+    e = np.asarray(eps, dtype=np.float64)
+    if thickness is not None:
+        e = e * thickness
+    valid = np.ones(e.shape, dtype=bool)
+    col = e[..., None]
+    dx, dy = float(cell[0]), float(cell[1])
+    gx = derivative(col, -2, dx, periodic="x" in pbc, valid=valid)[..., 0]
+    gy = derivative(col, -3, dy, periodic="y" in pbc, valid=valid)[..., 0]
+    r = np.asarray(region, dtype=bool)
+    area = dx * dy
+    return float(-gx[r].sum() * area) + 0.0, float(-gy[r].sum() * area) + 0.0  # no -0.0

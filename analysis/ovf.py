@@ -464,6 +464,8 @@ def _values_and_meta(data, cell, pmin, title, labels, units, time):
             units = attrs.get("valueunits", attrs.get("units"))
         if time is None:
             time = attrs.get("time")
+        if time is None and "t" in data.coords and data["t"].ndim == 0:
+            time = float(data["t"])  # a snapshot selected from a run: ds.m.isel(t=k)
         values = np.asarray(data.values)
     else:
         values = np.asarray(data)

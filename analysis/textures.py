@@ -27,6 +27,8 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from analysis.periodic import minimum_image
+
 __all__ = ["skyrmion", "skyrmionium", "as_dataarray", "cell_centres"]
 
 Profile = Literal["dw360", "bp"]
@@ -39,14 +41,8 @@ def cell_centres(n: int, h: float, origin: float = 0.0) -> np.ndarray:
 
 def _offsets(x, y, centre, box):
     X, Y = np.meshgrid(x, y)  # (ny, nx)
-    dX, dY = X - centre[0], Y - centre[1]
-    if box is not None:  # minimum image across periodic axes
-        Lx, Ly = box
-        if Lx:
-            dX = dX - Lx * np.round(dX / Lx)
-        if Ly:
-            dY = dY - Ly * np.round(dY / Ly)
-    return dX, dY
+    Lx, Ly = box if box is not None else (None, None)
+    return minimum_image(X - centre[0], Lx), minimum_image(Y - centre[1], Ly)
 
 
 def _theta(r, radius, wall_width, vorticity, profile):

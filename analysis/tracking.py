@@ -19,21 +19,9 @@ import pandas as pd
 import xarray as xr
 from scipy.optimize import linear_sum_assignment
 
+from analysis.periodic import minimum_image
+
 __all__ = ["track", "events", "count_in_mask", "minimum_image"]
-
-
-def minimum_image(d: np.ndarray, L: float | None) -> np.ndarray:
-    """Displacements ``d`` folded into ``[-L/2, L/2)`` along a periodic axis of length ``L``.
-
-    Examples
-    --------
-    >>> minimum_image(np.array([0.9, -0.6, 0.2]), 1.0)
-    array([-0.1,  0.4,  0.2])
-    """
-    d = np.asarray(d, dtype=float)
-    if L is None:
-        return d
-    return d - L * np.floor(d / L + 0.5)
 
 
 def _box(objects: pd.DataFrame, box) -> tuple[float | None, float | None]:

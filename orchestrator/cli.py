@@ -1,7 +1,8 @@
 """The ``mmstudy`` command line.
 
-Sub-commands so far: ``info`` (summarise a file or run) and ``export`` (a run to
-netCDF/zarr). The study, run and sweep commands join here as they land.
+Sub-commands so far: ``info`` (summarise a file or run), ``export`` (a run to
+netCDF/zarr) and ``analyze`` (detect, track and summarise skyrmions). The study,
+run and sweep commands join here as they land.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The mmstudy command line: info and export."""
+"""The mmstudy command line: info and export (analyze: tests/test_analyze.py)."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import xarray as xr
 from typer.testing import CliRunner
@@ -51,6 +52,7 @@ def test_export_to_netcdf_and_refuse_to_overwrite(tmp_path):
 
 
 def test_console_script_is_installed():
-    result = subprocess.run([sys.executable, "-m", "orchestrator.cli", "--help"],
-                            capture_output=True, text=True, check=True)
-    assert "export" in result.stdout and "info" in result.stdout
+    # the `mmstudy` entry point that pip installed beside this interpreter
+    exe = Path(sys.executable).with_name("mmstudy")
+    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
+    assert all(cmd in result.stdout for cmd in ("export", "info", "analyze"))
