@@ -179,6 +179,14 @@ def open_run(
             if component_names(headers[0].labels)[0] == "m" and "m" not in variables:
                 name = "m"  # mumax3 naming (m_x m_y m_z) whatever the file names
             variables[name] = stacked.rename(name).rename({"file": f"{name}_file"})
+    # mumax3's SaveAs(Msat, "Msat") and the built-in solver's Msat.ovf: a static scalar map
+    msat = variables.get("Msat")
+    if msat is not None and "Ms" not in variables and msat.sizes["c"] == 1:
+        variables.pop("Msat")
+        Ms = msat.isel(t=0, c=0, drop=True)
+        Ms = Ms.drop_vars([c for c in Ms.coords if c not in ("x", "y", "z")])
+        Ms.attrs = {"units": "A/m", "long_name": "saturation magnetisation"}
+        variables["Ms"] = Ms.rename("Ms")
     if not variables and run.table is None:
         raise FormatError(run.root, "OVF snapshots or a table in the run folder", found="neither")
     series = [v for v in variables.values() if "t" in v.dims]

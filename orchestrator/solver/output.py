@@ -8,6 +8,8 @@ A run folder ``<name>.out/`` holds
 * ``table.txt``: mumax3's layout (``# t (s)<TAB>mx ()<TAB>...``), one row per save,
   each row written with a single call and flushed, so an interrupted run leaves
   only complete rows;
+* ``Msat.ovf``: Ms per cell in A/m (as mumax3's ``SaveAs(Msat, "Msat")``), read by
+  :func:`analysis.open_run` as the variable ``Ms``;
 * ``run.json``: the solver, mesh, periodic axes (read by
   :func:`analysis.open_run` as ``attrs["pbc"]``) and the run's status
   (``running``, ``finished``, ``interrupted``).
@@ -93,6 +95,10 @@ class RunWriter:
             **(meta or {}),
         }
         self._write_meta()
+        # Ms per cell, once (mumax3's SaveAs(Msat, "Msat")): open_run reads it as `Ms`
+        write_ovf(self.folder / "Msat.ovf", mesh.Ms[..., None], cell=mesh.cell, pmin=mesh.origin,
+                  title="Msat", labels=["Msat"], units="A/m", time=0.0,
+                  representation="bin8", overwrite=True)
         head = "# t (s)" + "".join(f"\t{name} ({unit})" for name, unit in self.columns) + "\n"
         self._table = open(self.folder / "table.txt", "w", encoding="utf-8")
         self._table.write(head)
