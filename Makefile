@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test test-slow demo bench clean
+.PHONY: help setup test test-slow demo bench validate clean
 
 help:
 	@echo "make demo      set up .venv and run the demo (data layer on the bundled OOMMF run)"
 	@echo "make test      set up .venv and run the test suite (CI runs exactly this)"
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
 	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
+	@echo "make validate  run the full solver-vs-OOMMF comparisons; writes validation/report.md"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,9 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_io.py --out benchmarks/results/io.md
 	$(BIN)/python benchmarks/bench_analysis.py --out benchmarks/results/analysis.md
+
+validate: $(STAMP)
+	$(BIN)/python -m orchestrator.validate validation
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .hypothesis
