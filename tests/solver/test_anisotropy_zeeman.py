@@ -15,34 +15,14 @@ from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy
 from orchestrator.solver.terms.base import MU0, FieldTerm
 from orchestrator.solver.terms.zeeman import Zeeman, pulse, region_mask, square_train
+from oommf_data import OOMMF, load_field, load_m, random_m, rel_err, unit
 
-OOMMF = Path(__file__).resolve().parents[1] / "data" / "oommf"
 MS = 580e3
 NM = 1e-9
 TOL = 1e-9
 K1 = 0.8e6
 H_APPLIED = (1e4, -2e4, 3e4)
 FIELD_FILES = [("Cnv_z", 0), ("Cnv_z", 1), ("T", 0), ("T", 1), ("D2d_z", 0)]
-
-
-def unit(a: np.ndarray) -> np.ndarray:
-    return a / np.linalg.norm(a, axis=-1, keepdims=True)
-
-
-def load_m(name: str) -> np.ndarray:
-    return unit(np.asarray(read_ovf(OOMMF / name).values, dtype=np.float64))
-
-
-def load_field(name: str) -> np.ndarray:
-    return np.asarray(read_ovf(OOMMF / name).values, dtype=np.float64)
-
-
-def rel_err(H: np.ndarray, ref: np.ndarray) -> float:
-    return float(np.abs(H - ref).max() / np.abs(ref).max())
-
-
-def random_m(shape: tuple, seed: int = 0) -> np.ndarray:
-    return unit(np.random.default_rng(seed).normal(size=tuple(shape) + (3,)))
 
 
 def setup(term: FieldTerm, mesh: Mesh) -> FieldTerm:

@@ -28,33 +28,16 @@ from orchestrator.solver.terms.demag import Demag
 from orchestrator.solver.terms.newell import (
     COMPONENTS, demag_kernel, newell_f, newell_g, tensor_asymptotic, tensor_at, tensor_exact,
 )
+from oommf_data import OOMMF, load_m, random_m, rel_err, unit
 
-OOMMF = Path(__file__).resolve().parents[1] / "data" / "oommf"
 NM = 1e-9
 FIELD_TOL = 1e-12     # relative to max|H|; see the module docstring
-
-
-def unit(a: np.ndarray) -> np.ndarray:
-    return a / np.linalg.norm(a, axis=-1, keepdims=True)
-
-
-def load_m(name: str) -> np.ndarray:
-    """OOMMF's ``Oxs_FileVectorField { ... norm 1 }``: M/|M|."""
-    return unit(np.asarray(read_ovf(OOMMF / name).values, dtype=np.float64))
-
-
-def random_m(shape, seed=0) -> np.ndarray:
-    return unit(np.random.default_rng(seed).normal(size=tuple(shape) + (3,)))
 
 
 def make(mesh: Mesh, **kw) -> Demag:
     term = Demag(**kw)
     term.setup(mesh)
     return term
-
-
-def rel_err(H, ref) -> float:
-    return float(np.abs(H - ref).max() / np.abs(ref).max())
 
 
 def tensor(offset, cell) -> np.ndarray:

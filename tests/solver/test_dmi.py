@@ -13,32 +13,11 @@ from analysis.ovf import read_ovf
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0
 from orchestrator.solver.terms.dmi import DMI, dmi_vector, mumax3_dbulk, mumax3_dind
+from oommf_data import OOMMF, load_field, load_m, random_m, rel_err, unit
 
-OOMMF = Path(__file__).resolve().parents[1] / "data" / "oommf"
 MS = 580e3           # fixture_fields.mif, fixture_skyrmion.mif
 NM = 1e-9
 TOL = 1e-9           # relative agreement asked of OOMMF comparisons
-
-
-def unit(a: np.ndarray) -> np.ndarray:
-    return a / np.linalg.norm(a, axis=-1, keepdims=True)
-
-
-def load_m(name: str) -> np.ndarray:
-    """OOMMF's m0 ``{ Oxs_FileVectorField { file ... norm 1 } }``: M/|M|."""
-    return unit(np.asarray(read_ovf(OOMMF / name).values, dtype=np.float64))
-
-
-def load_field(name: str) -> np.ndarray:
-    return np.asarray(read_ovf(OOMMF / name).values, dtype=np.float64)
-
-
-def rel_err(H: np.ndarray, ref: np.ndarray) -> float:
-    return float(np.abs(H - ref).max() / np.abs(ref).max())
-
-
-def random_m(shape: tuple, seed: int = 0) -> np.ndarray:
-    return unit(np.random.default_rng(seed).normal(size=tuple(shape) + (3,)))
 
 
 def make(D, mesh: Mesh, crystal_class: str = "Cnv_z", **kw) -> DMI:
