@@ -13,35 +13,11 @@ from orchestrator.solver.integrators import RK4, RK45, Heun, State
 from orchestrator.solver.llg import GAMMA0, LLG
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0, FieldTerm
+from toy_terms import UniformField, Uniaxial
 
 H0 = 1e5  # A/m
 ALPHA = 0.1
 THETA0, PHI0 = 2.0, 0.3
-
-
-class UniformField(FieldTerm):
-    name, energy_factor = "zeeman", 1.0
-
-    def __init__(self, H) -> None:
-        self.H = np.asarray(H, float)
-
-    def add_field(self, m, t, out):
-        out += self.H
-
-
-class Uniaxial(FieldTerm):
-    name = "anis"
-
-    def __init__(self, K: float, axis=(0, 0, 1)) -> None:
-        self.K = K
-        self.u = np.asarray(axis, float) / np.linalg.norm(axis)
-
-    def setup(self, mesh):
-        super().setup(mesh)
-        self.c = (2 * self.K / (MU0 * mesh.Ms))[..., None]
-
-    def add_field(self, m, t, out):
-        out += self.c * (m @ self.u)[..., None] * self.u
 
 
 def macrospin(alpha=ALPHA, terms=None, dtype=np.float64):

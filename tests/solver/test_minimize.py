@@ -14,35 +14,11 @@ from orchestrator.solver.llg import LLG
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.minimize import minimize, relax
 from orchestrator.solver.terms.base import MU0, FieldTerm
+from toy_terms import UniformField as Zeeman, Uniaxial
 
 MS = 8e5
 K = 1e5
 HK = 2 * K / (MU0 * MS)
-
-
-class Zeeman(FieldTerm):
-    name, energy_factor = "zeeman", 1.0
-
-    def __init__(self, H) -> None:
-        self.H = H  # 3-vector or callable t -> 3-vector
-
-    def add_field(self, m, t, out):
-        out += np.asarray(self.H(t) if callable(self.H) else self.H, float)
-
-
-class Uniaxial(FieldTerm):
-    name = "anis"
-
-    def __init__(self, K: float, axis=(0, 0, 1)) -> None:
-        self.K = K
-        self.u = np.asarray(axis, float) / np.linalg.norm(axis)
-
-    def setup(self, mesh):
-        super().setup(mesh)
-        self.c = (2 * self.K / (MU0 * mesh.Ms))[..., None]
-
-    def add_field(self, m, t, out):
-        out += self.c * (m @ self.u)[..., None] * self.u
 
 
 class Exchange1D(FieldTerm):

@@ -15,16 +15,7 @@ from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0, FieldTerm
 from orchestrator.solver.torques import SOT, SpinOrbitTorque, Torque, ZhangLi
 from orchestrator.solver.torques import base as tbase
-
-
-class UniformField(FieldTerm):
-    name, energy_factor = "zeeman", 1.0
-
-    def __init__(self, H) -> None:
-        self.H = np.asarray(H, float)
-
-    def add_field(self, m, t, out):
-        out += self.H
+from toy_terms import UniformField
 
 
 def smooth_m(mesh, seed=0):
