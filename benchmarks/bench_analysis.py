@@ -60,6 +60,7 @@ from analysis.detection import find_objects  # noqa: E402
 from analysis.textures import as_dataarray, cell_centres, skyrmion  # noqa: E402
 from analysis.topology import charge_density_array, topological_charge  # noqa: E402
 from analysis.tracking import track  # noqa: E402
+from machine import machine_info as _machine_info  # benchmarks/machine.py
 
 H = 1e-9
 N = 256
@@ -74,42 +75,7 @@ RADIUS = 10e-9
 
 
 def machine_info() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        commit += " (+ uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    return {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "cpu_model": model,
-        "cpu_count": os.cpu_count(),
-        "cpu_usable": usable,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pd.__version__,
-        "xarray": xr.__version__,
-        "dask": dask.__version__,
-        "discretisedfield": df.__version__,
-        "git_commit": commit,
-    }
-
+    return _machine_info(("numpy", "scipy", "pandas", "xarray", "dask", "discretisedfield"))
 
 def timed(fn) -> tuple[float, object]:
     t0 = time.perf_counter()

@@ -63,6 +63,7 @@ import xarray as xr  # noqa: E402
 from analysis import open_run  # noqa: E402
 from analysis.ovf import (read_ovf, read_ovf_header, read_ovf_values,  # noqa: E402
                           to_dataarray, write_ovf)
+from machine import machine_info as _machine_info  # noqa: E402  (benchmarks/machine.py)
 
 SCRATCH = ROOT / "benchmarks" / "_scratch"
 BIG_SHAPE = (1, 1024, 1024, 3)  # (nz, ny, nx, valuedim)
@@ -77,42 +78,7 @@ GOAL_OPEN_S = 2.0
 
 
 def machine_info() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain",
-                                "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        commit += " (+ uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    return {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "cpu_model": model,
-        "cpu_count": os.cpu_count(),
-        "cpu_usable": usable,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "discretisedfield": df.__version__,
-        "xarray": xr.__version__,
-        "pandas": pd.__version__,
-        "dask": dask.__version__,
-        "git_commit": commit,
-    }
-
+    return _machine_info(("numpy", "discretisedfield", "xarray", "pandas", "dask"))
 
 def timed(fn) -> float:
     t0 = time.perf_counter()

@@ -46,6 +46,7 @@ import scipy  # noqa: E402
 
 from orchestrator.solver.mesh import Mesh  # noqa: E402
 from orchestrator.solver.terms.demag import Demag  # noqa: E402
+from machine import machine_info as _machine_info  # benchmarks/machine.py
 
 SIZES = (64, 128, 256, 512, 1024)
 CELL = 4e-9
@@ -61,38 +62,7 @@ MAKERS = {"Demag": Demag}
 
 
 def machine_info() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        commit += " (+ uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = (float("nan"),) * 3
-    return {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "cpu_model": model, "cpu_count": os.cpu_count(), "cpu_usable": usable,
-        "load_average_at_start": [round(v, 2) for v in load],
-        "platform": platform.platform(), "python": platform.python_version(),
-        "numpy": np.__version__, "scipy": scipy.__version__, "git_commit": commit,
-    }
-
+    return _machine_info(("numpy", "scipy"))
 
 def bench_term(name: str, kw: dict, N: int, repeats: int) -> dict:
     mesh = Mesh(n=(N, N, 1), cell=(CELL, CELL, CELL), Ms=MS)
