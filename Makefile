@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: help setup test test-slow demo bench validate clean
 
 help:
-	@echo "make demo      set up .venv and run the demo (data layer on the bundled OOMMF run)"
+	@echo "make demo      set up .venv and run the demo (built-in solver, analysis, OOMMF data)"
 	@echo "make test      set up .venv and run the test suite (CI runs exactly this)"
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
 	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
@@ -33,6 +33,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_io.py --out benchmarks/results/io.md
 	$(BIN)/python benchmarks/bench_analysis.py --out benchmarks/results/analysis.md
+	$(BIN)/python benchmarks/bench_solver.py --out benchmarks/results/solver.md
 
 validate: $(STAMP)
 	$(BIN)/python -m orchestrator.validate validation

@@ -49,6 +49,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from orchestrator.solver.jit import kernels, split_run
 from orchestrator.solver.llg import LLG
 from orchestrator.solver.torques.base import dot
 
@@ -239,15 +240,48 @@ class Heun(_FixedStep):
         k1, k2, y = self._buf("k1", m), self._buf("k2", m), self._buf("y", m)
         h, landed = self._begin(state, t_stop)
         t = state.t
+        llg = self.llg
+        jit = kernels() if llg.jit and llg._jit_ok(m) else None
+        if jit is not None and llg.precess and not llg.torques \
+                and isinstance(llg._jk[0], np.generic):
+            self._fused_step(m, k1, y, t, h, jit)
+            state.error = 0.0
+            self._finish(state, h, landed, t_stop)
+            return
         f(m, t, k1)
-        _lincomb(y, m, [(h, k1)], k2)
+        if jit is None:
+            _lincomb(y, m, [(h, k1)], k2)
+        else:   # the same operations, fused (orchestrator.solver.jit)
+            split_run(jit.axpy, k1.shape[0] * k1.shape[1] * k1.shape[2], y.reshape(-1),
+                      k1.reshape(-1), llg.dtype.type(h), m.reshape(-1))
         f(y, t + h, k2)
-        np.add(k1, k2, out=k1)
-        np.multiply(k1, 0.5 * h, out=k1)
-        np.add(m, k1, out=m)
-        self.llg.normalize(m)
+        if jit is None:
+            np.add(k1, k2, out=k1)
+            np.multiply(k1, 0.5 * h, out=k1)
+            np.add(m, k1, out=m)
+            llg.normalize(m)
+        else:   # m += (k1 + k2) h/2 and the renormalisation in one pass
+            split_run(jit.heun_finish, m.shape[0] * m.shape[1] * m.shape[2],
+                      m.reshape(-1), k1.reshape(-1), k2.reshape(-1),
+                      llg.dtype.type(0.5 * h), llg._tiny)
         state.error = 0.0
         self._finish(state, h, landed, t_stop)
+
+    def _fused_step(self, m, k1, y, t, h, jit) -> None:
+        """The same step with the right-hand side fused into the predictor and the
+        corrector (numba, large meshes; the same operations in the same order as
+        ``dmdt`` + ``_lincomb`` + the corrector + ``normalize``, two passes over memory
+        instead of six)."""
+        llg = self.llg
+        n = m.shape[0] * m.shape[1] * m.shape[2]
+        c1, c2 = llg._jk
+        typ = llg.dtype.type
+        H = llg.effective_field(m, t)
+        split_run(jit.heun_predict, n, m.reshape(-1), H.reshape(-1), k1.reshape(-1),
+                  y.reshape(-1), c1, c2, typ(h))
+        H = llg.effective_field(y, t + h)
+        split_run(jit.heun_correct, n, y.reshape(-1), H.reshape(-1), k1.reshape(-1),
+                  m.reshape(-1), c1, c2, typ(0.5 * h), llg._tiny)
 
 
 class RK4(_FixedStep):

@@ -41,6 +41,11 @@ relabels its fictitious time). Torques and the thermal field are not applied the
 All evaluations write into preallocated buffers with ``out=`` ufuncs; the vector
 algebra is done component by component so that the same code can run on another
 array library later. Empty cells hold m = 0, which every product keeps at zero.
+On large meshes (:mod:`orchestrator.solver.jit`) the right-hand side without
+torques and the renormalisation run as fused numba kernels instead: the same
+operations in one pass over memory rather than a dozen strided ufunc passes over
+the ``(..., 3)`` arrays (at 1024², 5 ms instead of 55 ms per evaluation), with
+bitwise equal results. ``H`` then holds the field; the scratch ``_A`` is not written.
 
 Examples
 --------
@@ -68,6 +73,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orchestrator.solver.jit import kernels, split_run, use_jit
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.solver.torques.base import Torque, cross, dot, normalize
@@ -142,6 +148,9 @@ class LLG:
         self._A = np.zeros(shape + (3,), self.dtype)
         self._tmp = np.zeros(shape, self.dtype)
         self._tmp2 = np.zeros(shape, self.dtype)
+        #: whether the numba kernels run (:mod:`orchestrator.solver.jit`: large meshes)
+        self.jit = use_jit(int(np.prod(shape)), self.dtype)
+        self._tiny = self.dtype.type(np.finfo(self.dtype).tiny)
         if setup:
             for term in self.terms:
                 term.setup(mesh)
@@ -172,6 +181,13 @@ class LLG:
             self._c2 = (a / (1.0 + a * a))[..., None].astype(self.dtype)
         self._k1 = -self.gamma0 * self._c1
         self._k2 = -self.gamma0 * self._c2
+        # the same coefficients for the numba kernel: dtype scalars (as numpy converts
+        # Python floats) or flat per-cell arrays
+        if isinstance(self._k1, float):
+            self._jk = (self.dtype.type(self._k1), self.dtype.type(self._k2))
+        else:
+            self._jk = (np.ascontiguousarray(self._k1.reshape(-1), dtype=self.dtype),
+                        np.ascontiguousarray(self._k2.reshape(-1), dtype=self.dtype))
         if self.thermal is not None and getattr(self.thermal, "mesh", None) is not None:
             self.thermal.setup(self.mesh, alpha=self.alpha, gamma0=self.gamma0, dtype=self.dtype)
 
@@ -199,7 +215,18 @@ class LLG:
 
     def normalize(self, m: np.ndarray) -> np.ndarray:
         """Normalise m in place (empty cells stay zero)."""
+        if self.jit and self._jit_ok(m):
+            split_run(kernels().normalize, m.shape[0] * m.shape[1] * m.shape[2],
+                      m.reshape(-1), self._tiny)
+            return m
         return normalize(m, self._tmp, self._tmp2)
+
+    def _jit_ok(self, *arrays: np.ndarray) -> bool:
+        """Whether the numba kernels can take these arrays (C-contiguous, this
+        mesh's shape and the state's dtype)."""
+        shape = self.H.shape
+        return all(a.shape == shape and a.dtype == self.dtype and a.flags.c_contiguous
+                   for a in arrays)
 
     def zeros(self) -> np.ndarray:
         """A zero vector field of the state's shape and dtype (for integrator buffers)."""
@@ -221,8 +248,12 @@ class LLG:
             Add the current thermal field when the LLG is stochastic.
         """
         out = self.H if out is None else out
-        out.fill(0.0)
-        for term in self.terms:
+        first = getattr(self.terms[0], "set_field", None) if self.terms else None
+        if first is not None:
+            first(m, t, out)   # zero and add, or one write (FieldTerm.set_field)
+        else:
+            out.fill(0.0)
+        for term in self.terms[0 if first is None else 1:]:
             term.add_field(m, t, out)
         if thermal and self.stochastic:
             self.thermal.add_field(m, t, out)
@@ -242,6 +273,14 @@ class LLG:
         if out is None:
             out = np.empty_like(m)
         H = self.effective_field(m, t)
+        if self.jit and self.precess and not self.torques and self._jit_ok(m, out):
+            # one fused pass; the same operations as the ufuncs below
+            k1, k2 = self._jk
+            K = kernels()
+            kernel = K.llg_rhs if isinstance(k1, np.generic) else K.llg_rhs_cells
+            split_run(kernel, H.shape[0] * H.shape[1] * H.shape[2], m.reshape(-1),
+                      H.reshape(-1), out.reshape(-1), k1, k2)
+            return out
         A, tmp = self._A, self._tmp
         cross(m, H, A, tmp)                      # A = m×H
         if not self.precess:

@@ -4,7 +4,8 @@ A term is set up once for a mesh (precomputing kernels, per-cell parameters,
 neighbour masks), then evaluated many times:
 
 * :meth:`FieldTerm.add_field` adds the term's effective field ``H = -1/(μ0 Ms) δE/δm``
-  in A/m into a preallocated ``out`` array (no temporaries on the hot path), and
+  in A/m into a preallocated ``out`` array (no temporaries on the hot path)
+  (:meth:`FieldTerm.set_field` writes it instead; the default zeroes and adds), and
 * :meth:`FieldTerm.energy` returns the term's energy in J. The default uses the
   field: ``E = -c μ0 Σ Ms m·H V`` with ``c = 1/2`` for terms quadratic in m
   (exchange, DMI, anisotropy, demag) and ``c = 1`` for linear ones (Zeeman).
@@ -46,6 +47,13 @@ class FieldTerm:
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         """Add this term's effective field (A/m) at time ``t`` into ``out``."""
         raise NotImplementedError
+
+    def set_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
+        """Write (not add) this term's field into ``out``: what the engine calls for
+        its first term, so that a term that can overwrite saves a pass over memory.
+        The default zeroes ``out`` and calls :meth:`add_field`."""
+        out.fill(0.0)
+        self.add_field(m, t, out)
 
     def field(self, m: np.ndarray, t: float = 0.0) -> np.ndarray:
         """This term's effective field as a new array (convenience, not for hot loops)."""

@@ -28,9 +28,15 @@ axes), so it is stored as real arrays, six in 3D and four for a single layer (wh
 GIL). Stage 2 uses scipy's in-place complex FFTs, stages 1 and 3 numpy's real FFTs
 with ``out=`` (scipy's ``rfft`` for float32, where numpy's is slow).
 
-Profile (one thread, float64, N × N × 1, this repository's 2-core machine): stage 2
-takes ~70 % (its FFTs ~55 % of it, the kernel product ~25 %, the block copies the
-rest), stages 1 and 3 ~15 % each; FFTs are ~60 % of the whole.
+On large meshes (:mod:`orchestrator.solver.jit`) the kernel product of stage 2 is a
+numba kernel that works in place on the block (the same sums in the same order, so
+the same numbers), which needs no second block buffer and is ~3× faster than the
+ufuncs (complex-by-real products go through a complex cast in numpy).
+
+Profile (one thread, float64, 1024 × 1024 × 1, this repository's 2-core machine,
+ms per evaluation): stage 1 22, stage 2 89 (FFTs 54, block copies in 10 and out 14,
+zeroing 2, kernel product 8; the product took 22 with ufuncs), stage 3 24; the FFTs
+are ~75 % of the whole (see ``benchmarks/results/solver.md``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.fft as sfft
 
+from orchestrator.solver.jit import kernels, use_jit
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.solver.terms.newell import demag_kernel, fft_shape
@@ -161,6 +168,23 @@ class Demag(FieldTerm):
                                 for k, v in kernel.items()}
                                for c0, c1 in self._col_blocks]
         del kernel
+        # the kernel product as a numba kernel (large meshes, orchestrator.solver.jit):
+        # in place, one pass, the components in a fixed order (absent ones as zeros)
+        self._jit = use_jit(nx * ny * nz, real)
+        self._jit_blocks = None
+        if self._jit:
+            film = not ({"xz", "yz"} & set(self.components))
+            names = ("xx", "yy", "zz", "xy") if film else ("xx", "yy", "zz", "xy", "xz", "yz")
+            self._jit_product = "demag_product_film" if film else "demag_product"
+            self._jit_blocks = []
+            for kb in self._kernel_blocks:
+                zero = None
+                arrs = []
+                for k in names:
+                    if k not in kb and zero is None:
+                        zero = np.zeros_like(next(iter(kb.values())))
+                    arrs.append(kb.get(k, zero).reshape(-1))
+                self._jit_blocks.append(tuple(arrs))
 
         work = 3 * Lz * Ly * Lxh
         if self.threads is not None:
@@ -175,12 +199,13 @@ class Demag(FieldTerm):
         # per-thread work buffers
         self._local = []
         for _ in range(self._nthreads):
+            jit = self._jit   # the numba product works in place
             self._local.append(dict(
                 P=np.zeros((rows, Lx), dtype=real),
                 R=np.empty((rows, Lx), dtype=real),
                 B=np.zeros((3, Lz, cols, Ly), dtype=cplx),
-                H=np.empty((3, Lz, cols, Ly), dtype=cplx),
-                T=np.empty((Lz, cols, Ly), dtype=cplx),
+                H=None if jit else np.empty((3, Lz, cols, Ly), dtype=cplx),
+                T=None if jit else np.empty((Lz, cols, Ly), dtype=cplx),
             ))
         if self._pool is not None:
             self._pool.shutdown()
@@ -238,11 +263,16 @@ class Demag(FieldTerm):
         S = self._S
         B, Hb, T = buf["B"], buf["H"], buf["T"]
         # scipy's in-place complex transforms (numpy's complex64 ones are 3-6x slower)
-        fft, ifft, mul, add = sfft.fft, sfft.ifft, np.multiply, np.add
+        fft, ifft = sfft.fft, sfft.ifft
+        jit = self._jit_blocks
+        if jit is not None:
+            Bv = B.reshape(-1).view(self.dtype)   # flat reals: (3, Lz, cols, Ly, re/im)
+            cols = B.shape[2]
+            product = getattr(kernels(), self._jit_product)
         for i, (c0, c1) in blocks:
             w = c1 - c0
             # blocks are (component, z, kx, y): the y transforms run along contiguous rows
-            b, h, t = B[:, :, :w], Hb[:, :, :w], T[:, :w]
+            b = B[:, :, :w]
             b[:, :nz, :, :ny] = np.swapaxes(S[:, :, :, c0:c1], -1, -2)
             if Ly > ny:
                 b[:, :nz, :, ny:] = 0
@@ -252,22 +282,32 @@ class Demag(FieldTerm):
                 fft(b[:, :nz], axis=-1, overwrite_x=True)
             if Lz > 1:
                 fft(b, axis=-3, overwrite_x=True)
-            kb = self._kernel_blocks[i]
-            for ax, row in enumerate(self._rows):
-                ha = h[ax]
-                if not row:
-                    ha[...] = 0
-                    continue
-                bb, k = row[0]
-                mul(b[bb], kb[k], out=ha)
-                for bb, k in row[1:]:
-                    mul(b[bb], kb[k], out=t)
-                    add(ha, t, out=ha)
+            if jit is not None:
+                # the same sums as the ufuncs below, fused and in place
+                product(Bv, *jit[i], Lz, cols, Ly, w)
+                h = b
+            else:
+                h, t = Hb[:, :, :w], T[:, :w]
+                self._product(b, h, t, self._kernel_blocks[i])
             if Lz > 1:
                 ifft(h, axis=-3, overwrite_x=True)
             if Ly > 1:
                 ifft(h[:, :nz], axis=-1, overwrite_x=True)
             np.swapaxes(S[:, :, :, c0:c1], -1, -2)[...] = h[:, :nz, :, :ny]
+
+    def _product(self, b, h, t, kb) -> None:
+        """``h = N b`` for one block with ufuncs (``t``: scratch of one component)."""
+        mul, add = np.multiply, np.add
+        for ax, row in enumerate(self._rows):
+            ha = h[ax]
+            if not row:
+                ha[...] = 0
+                continue
+            bb, k = row[0]
+            mul(b[bb], kb[k], out=ha)
+            for bb, k in row[1:]:
+                mul(b[bb], kb[k], out=t)
+                add(ha, t, out=ha)
 
     def _stage3(self, blocks, buf, out) -> None:
         """Inverse real FFT along x of the occupied rows, added into out."""

@@ -18,6 +18,11 @@ cell centres.
     call is a single CSR product accumulated into ``out``. The ``"stencil"`` method
     evaluates the same links with shifted slices instead (per axis: one difference
     ``m_j − m_i`` per link, scaled, added to one cell and subtracted from the other).
+    On large meshes with uniform A and Ms and no vacuum (:mod:`orchestrator.solver.jit`)
+    either method runs as a numba stencil that repeats its operations in its order
+    (the same numbers up to the sign of a zero) without reading the matrix: 3× faster
+    than the CSR product at 1024², and :meth:`Exchange.set_field` writes the field
+    without a separate zeroing pass.
 
 12 neighbours (``kernel="12ngbr"``)
     OOMMF's ``Oxs_UniformExchange kernel 12ngbr`` (``12ngbrZD1``, mjd's notes): along each
@@ -73,6 +78,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import sparse
 
+from orchestrator.solver.jit import kernels, split_run, use_jit
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0, FieldTerm
 from orchestrator.solver.terms.zeeman import region_index
@@ -289,6 +295,66 @@ class Exchange(FieldTerm):
         self._ops = {}
         self._bufs = {}
         self._blocks = np.linspace(0, n, self.workers + 1).astype(np.int64)
+        self._jit = self._jit_setup(mesh, magnetic) if self.kernel == "6ngbr" else None
+
+    def _jit_setup(self, mesh: Mesh, magnetic: np.ndarray) -> dict | None:
+        """What the numba kernels need (:mod:`orchestrator.solver.jit`, large meshes),
+        or None where they do not apply: they take one weight per axis, so A and Ms must
+        be uniform over a fully magnetic mesh (no region scaling)."""
+        if not use_jit(int(np.prod(mesh.shape))) or not magnetic.all():
+            return None
+        w = [None, None, None]
+        k = 0
+        for axis in range(3):
+            n = mesh.n[axis]
+            blocks = (1 if n > 1 else 0) + (1 if n > 1 and _AXES[axis] in mesh.pbc else 0)
+            for _, _, w_lo, w_hi in self._links[k:k + blocks]:
+                if w_hi is not None or not isinstance(w_lo, float) or \
+                        (w[axis] is not None and w[axis] != w_lo):
+                    return None
+                w[axis] = w_lo
+            k += blocks
+        periodic = tuple(_AXES[a] in mesh.pbc for a in range(3))
+        # the CSR order merges the two links of a periodic axis of 2 cells: not reproduced
+        sparse_ok = not any(p and mesh.n[a] == 2 for a, p in enumerate(periodic))
+        return dict(w=tuple(0.0 if v is None else v for v in w),
+                    periodic=periodic, sparse_ok=sparse_ok,
+                    diag=np.ascontiguousarray(self.matrix.diagonal()), cache={})
+
+    def _jit_field(self, m: np.ndarray, out: np.ndarray, add: bool) -> bool:
+        """The 6-neighbour field by a numba kernel in the order of the method that
+        would run (bitwise the same numbers); False if no kernel applies to this call."""
+        jit = self._jit
+        if jit is None or m.dtype != out.dtype or m.dtype not in (np.float64, np.float32) \
+                or not (m.flags.c_contiguous and out.flags.c_contiguous) \
+                or m.shape != out.shape or m.shape[:3] != self.mesh.shape:
+            return False
+        sparse = not (self.method == "stencil" or (self.method == "auto"
+                                                     and m.dtype != np.float64))
+        if sparse and not jit["sparse_ok"]:
+            return False
+        dt = m.dtype
+        cached = jit["cache"].get(dt)
+        if cached is None:  # weights in the working dtype, as the ufunc/CSR paths use them
+            cached = jit["cache"][dt] = (tuple(dt.type(v) for v in jit["w"]),
+                                         jit["diag"].astype(dt))
+        (wx, wy, wz), diag = cached
+        nz, ny, nx = self.mesh.shape
+        px, py, pz = jit["periodic"]
+        k = kernels()
+        zero = dt.type(0.0)
+        if sparse:
+            split_run(k.exchange_sparse, nz * ny, m.reshape(-1), out.reshape(-1), diag,
+                      wx, wy, wz, nx, ny, nz, px, py, pz, add, zero, cells=nx)
+        else:
+            split_run(k.exchange_links, nz * ny, m.reshape(-1), out.reshape(-1),
+                      wx, wy, wz, nx, ny, nz, px, py, pz, add, zero, cells=nx)
+        return True
+
+    def set_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
+        """Write (not add) the exchange field into ``out``."""
+        if not self._jit_field(m, out, add=False):
+            super().set_field(m, t, out)
 
     def _link_scale(self, mesh: Mesh, r_lo: np.ndarray, r_hi: np.ndarray) -> np.ndarray | None:
         """Region-pair factor per link (None without ``region_scale``)."""
@@ -397,6 +463,8 @@ class Exchange(FieldTerm):
 
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         """Add the exchange field (A/m) of ``m`` into ``out`` (``t`` is unused)."""
+        if self._jit is not None and self._jit_field(m, out, add=True):
+            return
         if self.kernel == "6ngbr" and (self.method == "stencil" or (
                 self.method == "auto" and m.dtype != np.float64)):
             self._add_stencil(m, out)
