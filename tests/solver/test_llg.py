@@ -10,6 +10,7 @@ from orchestrator.solver.llg import GAMMA0, LLG, cross, dot, normalize
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0, FieldTerm
 from orchestrator.solver.torques import SpinOrbitTorque, ZhangLi
+from toy_terms import Uniaxial
 
 
 class FixedField(FieldTerm):
@@ -23,22 +24,6 @@ class FixedField(FieldTerm):
 
     def add_field(self, m, t, out):
         out += self.H
-
-
-class Uniaxial(FieldTerm):
-    name = "anis"
-
-    def __init__(self, K: float, axis=(0, 0, 1)) -> None:
-        self.K = K
-        self.u = np.asarray(axis, float) / np.linalg.norm(axis)
-
-    def setup(self, mesh):
-        super().setup(mesh)
-        Ms = np.where(mesh.magnetic, mesh.Ms, 1.0)
-        self.c = np.where(mesh.magnetic, 2 * self.K / (MU0 * Ms), 0.0)[..., None]
-
-    def add_field(self, m, t, out):
-        out += self.c * (m @ self.u)[..., None] * self.u
 
 
 def random_m(shape, seed=0):
