@@ -135,11 +135,33 @@ def _mesh_steps(m: xr.DataArray) -> tuple[float, float]:
     return steps[0], steps[1]
 
 
-def _unpack(obj, pbc):
+def _system(obj, pbc):
+    """``(m, pbc, Ms or None, dx, dy)`` from a DataArray or a run Dataset."""
     if isinstance(obj, xr.Dataset):
-        ms = obj.get("Ms")
-        return obj["m"], obj.attrs.get("pbc", "") if pbc is None else pbc, obj.attrs.get("cell"), ms
-    return obj, obj.attrs.get("pbc", "") if pbc is None else pbc, obj.attrs.get("cell"), None
+        m, ms = obj["m"], obj.get("Ms")
+    else:
+        m, ms = obj, None
+    cell = obj.attrs.get("cell")
+    pbc = obj.attrs.get("pbc", "") if pbc is None else pbc
+    dx, dy = _mesh_steps(m if cell is None else m.assign_attrs(cell=cell))
+    return m, pbc, ms, dx, dy
+
+
+def _density(m, pbc, ms, dx, dy, method) -> xr.DataArray:
+    m = m.transpose(..., "y", "x", "c")
+
+    def func(arr):
+        return charge_density_array(arr, dx, dy, method=method, pbc=pbc, valid=valid_cells(arr))
+
+    if ms is not None:
+        m = m.where(ms > 0, 0.0).transpose(..., "y", "x", "c")
+    if m.chunks is not None:  # each frame's layer must be one block for the stencils
+        m = m.chunk({"y": -1, "x": -1, "c": -1})
+    q = xr.apply_ufunc(func, m, input_core_dims=[["y", "x", "c"]],
+                       output_core_dims=[["y", "x"]], dask="parallelized",
+                       output_dtypes=[np.float64])
+    q.attrs = {"units": "1/m^2", "long_name": f"topological charge density ({method})"}
+    return q.rename("q")
 
 
 def charge_density(
@@ -164,23 +186,7 @@ def charge_density(
     xarray.DataArray
         Dims of ``m`` without ``c``; units 1/m².
     """
-    m, pbc, cell, ms = _unpack(m, pbc)
-    dx, dy = _mesh_steps(m if cell is None else m.assign_attrs(cell=cell))
-    m = m.transpose(..., "y", "x", "c")
-
-    def func(arr):
-        valid = valid_cells(arr)
-        return charge_density_array(arr, dx, dy, method=method, pbc=pbc, valid=valid)
-
-    if ms is not None:
-        m = m.where(ms > 0, 0.0).transpose(..., "y", "x", "c")
-    if m.chunks is not None:  # each frame's layer must be one block for the stencils
-        m = m.chunk({"y": -1, "x": -1, "c": -1})
-    q = xr.apply_ufunc(func, m, input_core_dims=[["y", "x", "c"]],
-                       output_core_dims=[["y", "x"]], dask="parallelized",
-                       output_dtypes=[np.float64])
-    q.attrs = {"units": "1/m^2", "long_name": f"topological charge density ({method})"}
-    return q.rename("q")
+    return _density(*_system(m, pbc), method)
 
 
 def topological_charge(
@@ -208,10 +214,8 @@ def topological_charge(
     >>> round(float(topological_charge(ds).isel(t=0, z=0)), 3)  # discretisedfield: -0.894
     -0.894
     """
-    src = m
-    m_da, _, cell, _ = _unpack(m, pbc)
-    q = charge_density(src, method=method, pbc=pbc)
-    dx, dy = _mesh_steps(m_da if cell is None else m_da.assign_attrs(cell=cell))
+    m, pbc, ms, dx, dy = _system(m, pbc)
+    q = _density(m, pbc, ms, dx, dy, method)
     Q = q.sum(("y", "x")) * dx * dy
     Q.attrs = {"units": "1", "long_name": f"topological charge ({method})"}
     return Q.rename("Q")

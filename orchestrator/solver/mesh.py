@@ -8,11 +8,11 @@ written without a transpose. Cell centres are at ``origin + (i + 1/2) * cell``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["Mesh"]
+__all__ = ["Mesh", "region_index", "region_mask"]
 
 
 @dataclasses.dataclass
@@ -98,8 +98,7 @@ class Mesh:
         if isinstance(value, Mapping):
             out = np.zeros(self.shape)
             for key, v in value.items():
-                idx = self.region_names[key] if isinstance(key, str) else int(key)
-                out[self.regions == idx] = v
+                out[self.regions == region_index(self, key)] = v
             return out
         return np.broadcast_to(np.asarray(value, dtype=np.float64), self.shape).copy()
 
@@ -109,7 +108,27 @@ class Mesh:
         if isinstance(value, Mapping):
             out = np.zeros(self.shape + (3,))
             for key, v in value.items():
-                idx = self.region_names[key] if isinstance(key, str) else int(key)
-                out[self.regions == idx] = np.asarray(v, dtype=np.float64)
+                out[self.regions == region_index(self, key)] = np.asarray(v, dtype=np.float64)
             return out
         return np.broadcast_to(np.asarray(value, dtype=np.float64), self.shape + (3,)).copy()
+
+
+def region_index(mesh: Mesh, key: str | int) -> int:
+    """Region index of a region name or index of ``mesh``."""
+    if isinstance(key, str):
+        try:
+            return int(mesh.region_names[key])
+        except KeyError:
+            raise KeyError(f"no region named {key!r}; the mesh has "
+                           f"{sorted(mesh.region_names)}") from None
+    return int(key)
+
+
+def region_mask(mesh: Mesh, regions: str | int | Iterable[str | int] | None) -> np.ndarray | None:
+    """Cells of the given regions, shape ``(nz, ny, nx)`` (None: no restriction)."""
+    if regions is None:
+        return None
+    if isinstance(regions, (str, int, np.integer)):
+        regions = [regions]
+    idx = [region_index(mesh, r) for r in regions]
+    return np.isin(mesh.regions, idx)

@@ -14,7 +14,8 @@ from analysis.ovf import read_ovf
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy
 from orchestrator.solver.terms.base import MU0, FieldTerm
-from orchestrator.solver.terms.zeeman import Zeeman, pulse, region_mask, square_train
+from orchestrator.solver.mesh import region_mask
+from orchestrator.solver.terms.zeeman import Zeeman, pulse, square_train
 from oommf_data import OOMMF, load_field, load_m, random_m, rel_err, unit
 
 MS = 580e3

@@ -40,7 +40,7 @@ import numpy as np
 
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0, FieldTerm
-from orchestrator.solver.terms.zeeman import region_mask
+from orchestrator.solver.mesh import region_mask
 
 __all__ = ["UniaxialAnisotropy"]
 

@@ -81,7 +81,7 @@ from scipy import sparse
 from orchestrator.solver.jit import kernels, split_run, use_jit
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0, FieldTerm
-from orchestrator.solver.terms.zeeman import region_index
+from orchestrator.solver.mesh import region_index
 
 try:  # accumulate y += A @ x in place (scipy's C kernel behind csr_matrix @ dense)
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs

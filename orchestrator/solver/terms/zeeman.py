@@ -13,7 +13,7 @@ for :class:`~orchestrator.solver.terms.anisotropy.UniaxialAnisotropy`).
 Examples
 --------
 >>> import numpy as np
->>> from orchestrator.solver.mesh import Mesh
+>>> from orchestrator.solver.mesh import Mesh, region_mask
 >>> mesh = Mesh(n=(4, 2, 1), cell=(1e-9, 1e-9, 1e-9), Ms=8e5,
 ...             regions=np.array([[[0, 0, 1, 1]] * 2]), region_names={"left": 0, "right": 1})
 >>> z = Zeeman(pulse((0, 0, 1e5), 1e-9, 2e-9), regions=["right"])
@@ -31,35 +31,28 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from orchestrator.solver.mesh import Mesh
+from orchestrator.solver.mesh import Mesh, region_mask
 from orchestrator.solver.terms.base import FieldTerm
 
-__all__ = ["Zeeman", "Pulse", "SquareTrain", "pulse", "square_train", "region_index",
-           "region_mask"]
+__all__ = ["Zeeman", "Pulse", "SquareTrain", "pulse", "square_train"]
 
 
-def region_index(mesh: Mesh, key: str | int) -> int:
-    """Region index of a region name or index of ``mesh``."""
-    if isinstance(key, str):
-        try:
-            return int(mesh.region_names[key])
-        except KeyError:
-            raise KeyError(f"no region named {key!r}; the mesh has "
-                           f"{sorted(mesh.region_names)}") from None
-    return int(key)
+class _Switched:
+    """A value switched on and off in time; subclasses define :meth:`on`."""
+
+    value: np.ndarray
+
+    def on(self, t):
+        raise NotImplementedError
+
+    def __call__(self, t):
+        on = self.on(t)
+        if on.ndim == 0:
+            return self.value if on else np.zeros_like(self.value)
+        return np.where(on.reshape(on.shape + (1,) * self.value.ndim), self.value, 0.0)
 
 
-def region_mask(mesh: Mesh, regions: str | int | Iterable[str | int] | None) -> np.ndarray | None:
-    """Cells of the given regions, shape ``(nz, ny, nx)`` (None: no restriction)."""
-    if regions is None:
-        return None
-    if isinstance(regions, (str, int, np.integer)):
-        regions = [regions]
-    idx = [region_index(mesh, r) for r in regions]
-    return np.isin(mesh.regions, idx)
-
-
-class Pulse:
+class Pulse(_Switched):
     """``value`` for ``t0 ≤ t < t1``, zero otherwise (see :func:`pulse`)."""
 
     def __init__(self, value, t0: float, t1: float) -> None:
@@ -73,11 +66,6 @@ class Pulse:
         t = np.asarray(t)
         return (t >= self.t0) & (t < self.t1)
 
-    def __call__(self, t):
-        on = self.on(t)
-        if on.ndim == 0:
-            return self.value if on else np.zeros_like(self.value)
-        return np.where(on.reshape(on.shape + (1,) * self.value.ndim), self.value, 0.0)
 
     def breakpoints(self, t_start: float = 0.0, t_end: float = math.inf) -> np.ndarray:
         """Switching times in ``[t_start, t_end]``."""
@@ -88,7 +76,7 @@ class Pulse:
         return f"pulse({self.value.tolist()}, t0={self.t0:g}, t1={self.t1:g})"
 
 
-class SquareTrain:
+class SquareTrain(_Switched):
     """A train of rectangular pulses (see :func:`square_train`)."""
 
     def __init__(self, value, period: float, duty: float, t0: float = 0.0,
@@ -111,11 +99,6 @@ class SquareTrain:
             on &= k < self.n
         return on
 
-    def __call__(self, t):
-        on = self.on(t)
-        if on.ndim == 0:
-            return self.value if on else np.zeros_like(self.value)
-        return np.where(on.reshape(on.shape + (1,) * self.value.ndim), self.value, 0.0)
 
     def breakpoints(self, t_start: float = 0.0, t_end: float = math.inf) -> np.ndarray:
         """Switching times (rising and falling edges) in ``[t_start, t_end]``."""
