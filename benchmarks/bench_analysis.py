@@ -31,15 +31,8 @@ Every timed call is warmed up once first.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import datetime as _dt
-import io
 import json
-import os
-import platform
-import pstats
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,19 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import dask  # noqa: E402
 import discretisedfield as df  # noqa: E402
 import discretisedfield.tools as dft  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import scipy  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from analysis.detection import find_objects  # noqa: E402
 from analysis.textures import as_dataarray, cell_centres, skyrmion  # noqa: E402
 from analysis.topology import charge_density_array, topological_charge  # noqa: E402
 from analysis.tracking import track  # noqa: E402
-from machine import machine_info as _machine_info  # benchmarks/machine.py
+from machine import machine_info as _machine_info, profile_top as _profile_top  # benchmarks/machine.py
 
 H = 1e-9
 N = 256
@@ -84,19 +74,7 @@ def timed(fn) -> tuple[float, object]:
 
 
 def profile_top(fn, label: str, lines: int = 20) -> str:
-    prof = cProfile.Profile()
-    prof.enable()
-    fn()
-    prof.disable()
-    buf = io.StringIO()
-    stats = pstats.Stats(prof, stream=buf)
-    stats.strip_dirs().sort_stats("tottime").print_stats(lines)
-    text = buf.getvalue()
-    start = text.find("   ncalls")
-    body = text[start:] if start >= 0 else text
-    head = f"{label}: {stats.total_tt:.3f} s under cProfile (sorted by internal time)"
-    return head + "\n" + body.rstrip()
-
+    return _profile_top(fn, label, lines, sort="tottime")
 
 def fmt_s(x: float) -> str:
     if x < 1e-3:

@@ -35,16 +35,9 @@ files live in ``benchmarks/_scratch/`` (git-ignored) and are deleted at the end.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import datetime as _dt
-import io
 import json
-import os
-import platform
-import pstats
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,16 +47,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import dask  # noqa: E402
 import discretisedfield as df  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
 
 from analysis import open_run  # noqa: E402
 from analysis.ovf import (read_ovf, read_ovf_header, read_ovf_values,  # noqa: E402
                           to_dataarray, write_ovf)
-from machine import machine_info as _machine_info  # noqa: E402  (benchmarks/machine.py)
+from machine import machine_info as _machine_info, profile_top as _profile_top  # noqa: E402  (benchmarks/machine.py)
 
 SCRATCH = ROOT / "benchmarks" / "_scratch"
 BIG_SHAPE = (1, 1024, 1024, 3)  # (nz, ny, nx, valuedim)
@@ -98,20 +88,7 @@ def bench_interleaved(methods: dict, repeats: int) -> dict[str, list[float]]:
 
 
 def profile_top(fn, label: str, lines: int = 18) -> str:
-    prof = cProfile.Profile()
-    prof.enable()
-    fn()
-    prof.disable()
-    buf = io.StringIO()
-    stats = pstats.Stats(prof, stream=buf)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(lines)
-    text = buf.getvalue()
-    # keep from the column header on (drop pstats' preamble about ordering)
-    start = text.find("   ncalls")
-    body = text[start:] if start >= 0 else text
-    total = stats.total_tt
-    return f"{label}: {total:.4f} s under cProfile\n" + body.rstrip()
-
+    return _profile_top(fn, label, lines, sort="cumulative")
 
 def fmt_s(x: float) -> str:
     if x < 1e-3:

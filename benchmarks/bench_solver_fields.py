@@ -25,14 +25,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as _dt
 import io
 import json
-import os
-import platform
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,7 +38,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-import scipy  # noqa: E402
 
 from orchestrator.solver.mesh import Mesh  # noqa: E402
 from orchestrator.solver.terms.demag import Demag  # noqa: E402

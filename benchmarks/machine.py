@@ -1,10 +1,13 @@
-"""What every benchmark records about where and when it ran (one place for all of them)."""
+"""What every benchmark records about where and when it ran, and how it profiles (one place)."""
 
 from __future__ import annotations
 
+import cProfile
 import datetime as _dt
 import importlib
+import io
 import os
+import pstats
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -61,3 +64,18 @@ def machine_info(packages: Sequence[str] = ("numpy", "scipy")) -> dict:
             info[name] = "not installed"
     info["git_commit"] = _git_commit()
     return info
+
+
+def profile_top(fn, label: str, lines: int = 20, sort: str = "tottime") -> str:
+    """Run ``fn`` under cProfile; return a labelled table of its top ``lines`` functions."""
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    prof.disable()
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.strip_dirs().sort_stats(sort).print_stats(lines)
+    text = buf.getvalue()
+    start = text.find("   ncalls")  # drop pstats' preamble about ordering
+    body = text[start:] if start >= 0 else text
+    return f"{label}: {stats.total_tt:.4f} s under cProfile (sorted by {sort})\n" + body.rstrip()

@@ -10,7 +10,6 @@ the velocity comes from tracking the LLG run, the forces from its saved fields.
 """
 
 import numpy as np
-import pytest
 
 import analysis
 from analysis.detection import find_objects

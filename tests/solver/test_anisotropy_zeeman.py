@@ -4,13 +4,11 @@ and applied fields that are uniform, per region, or functions of time (pulses, t
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analysis.odt import read_odt
-from analysis.ovf import read_ovf
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy
 from orchestrator.solver.terms.base import MU0, FieldTerm

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,7 +27,7 @@ from orchestrator.solver.terms.demag import Demag
 from orchestrator.solver.terms.newell import (
     COMPONENTS, demag_kernel, newell_f, newell_g, tensor_asymptotic, tensor_at, tensor_exact,
 )
-from oommf_data import OOMMF, load_m, random_m, rel_err, unit
+from oommf_data import OOMMF, load_m, random_m, rel_err
 
 NM = 1e-9
 FIELD_TOL = 1e-12     # relative to max|H|; see the module docstring

@@ -3,13 +3,11 @@ spirals, region-wise classes (paper 000's Janus skyrmion), and the mumax3 sign m
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analysis.odt import read_odt
-from analysis.ovf import read_ovf
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0
 from orchestrator.solver.terms.dmi import DMI, dmi_vector, mumax3_dbulk, mumax3_dind

@@ -5,13 +5,11 @@ scaling, and the two evaluation methods."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analysis.odt import read_odt
-from analysis.ovf import read_ovf
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import MU0
 from orchestrator.solver.terms.exchange import Exchange, fourth_order_matrix, integration_weights

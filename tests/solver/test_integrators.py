@@ -12,7 +12,6 @@ import pytest
 from orchestrator.solver.integrators import RK4, RK45, Heun, State
 from orchestrator.solver.llg import GAMMA0, LLG
 from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.terms.base import MU0, FieldTerm
 from toy_terms import UniformField, Uniaxial
 
 H0 = 1e5  # A/m
