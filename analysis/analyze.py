@@ -203,9 +203,12 @@ def analyze(
         m = m.isel(t=np.flatnonzero(pd.notna(m["m_file"].values)))
     n = m.sizes["t"]
     system = xr.Dataset({"m": m, **({"Ms": ds["Ms"]} if "Ms" in ds else {})}, attrs=ds.attrs)
-    parts = []
+    parts, charges = [], []
     for start in _frames(n, progress):
-        found = find_objects(system.isel(t=slice(start, start + BATCH)), pbc=pbc, method=method)
+        # read each batch of snapshots once, for both the detection and the frame's Q
+        batch = system.isel(t=slice(start, start + BATCH)).load()
+        charges.append(topological_charge(batch, method=method, pbc=pbc))
+        found = find_objects(batch, pbc=pbc, method=method)
         if "frame" in found:
             found["frame"] += start
         parts.append(found)
@@ -220,7 +223,8 @@ def analyze(
     objects.attrs["box"] = box
     tracks = track(objects, box=box, max_step=max_step) if len(objects) else objects
     ev = events(tracks) if len(tracks) else pd.DataFrame()
-    charge = topological_charge(system, method=method, pbc=pbc).compute()
+    charge = (xr.concat(charges, dim="t") if charges
+              else topological_charge(system, method=method, pbc=pbc))
     count = count_in_mask(tracks, mask) if mask is not None and len(tracks) else None
     summary = {
         "source": ds.attrs.get("source", ""),
