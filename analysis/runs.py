@@ -52,6 +52,8 @@ __all__ = ["open_run", "open_runs", "find_run", "RunFiles", "PARAMS_FILE"]
 OVF_SUFFIXES = {".ovf", ".omf", ".ohf", ".oef"}
 #: File in a sweep point's folder holding its swept parameter values (a JSON object).
 PARAMS_FILE = "params.json"
+POINT_FILE = "point.json"  # written by `mmstudy run` in each point folder
+POINT_OUTPUT = "run.out"  # ... beside the solver output folder
 RunKind = Literal["oommf", "mumax3", "folder"]
 #: mumax3 names autosaved files '%s%06d.ovf' (engine/save.go): the quantity is the
 #: stem without its last six digits (greedy, so 'Ku1000000.ovf' is quantity 'Ku1').
@@ -78,7 +80,9 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
     Parameters
     ----------
     path : path
-        A run folder, an OOMMF ``.mif`` file or a mumax3 ``.mx3`` script.
+        A run folder, an OOMMF ``.mif`` file or a mumax3 ``.mx3`` script; a point
+        folder of ``mmstudy run`` (``point.json`` beside ``run.out/``) opens its
+        ``run.out``.
     basename : str, optional
         OOMMF basename to pick when a folder holds the output of several runs.
 
@@ -104,6 +108,9 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
                              "read_ovf, one table with read_table)")
     if not p.is_dir():
         raise FileNotFoundError(f"{p}: no such run folder or file")
+    if (p / POINT_FILE).is_file() and (p / POINT_OUTPUT).is_dir():
+        # a point folder of `mmstudy run`: its solver output is in run.out/
+        return find_run(p / POINT_OUTPUT, basename=basename)
     names = [f.name for f in p.iterdir() if f.is_file()]
     suffixes = {Path(n).suffix.lower() for n in names}
     if "table.txt" in names or p.name.endswith(".out") or any(_MX3_NAME.match(n) for n in names):

@@ -1,0 +1,181 @@
+"""Reading study files (TOML) into a validated :class:`~orchestrator.study.model.Study`.
+
+Every problem is reported as a :class:`StudyError` that names the file, the field
+(dotted path, e.g. ``materials.left.Ms``), the line where that key is written when it
+can be found, and what was expected. Relative paths inside the study (an initial-state
+OVF file) are made absolute against the study file's folder.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> f = pathlib.Path(tempfile.mkdtemp()) / "bad.toml"
+>>> _ = f.write_text('name = "x"\\n[mesh]\\ncell = [1e-9, 1e-9, 1e-9]\\nn = [4, 4, 1]\\n'
+...                  '[materials.default]\\nMs = "15 pJ/m"\\n[[stages]]\\ntype = "minimize"\\n')
+>>> try:
+...     load_study(f)
+... except StudyError as err:
+...     print(str(err).split(": ", 1)[1])
+line 6: materials.default.Ms: '15 pJ/m' is not a quantity in A/m (its dimension is [mass] * [length] / [time] ** 2)
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from orchestrator.study.model import Study
+
+__all__ = ["StudyError", "load_study", "validate_study", "read_toml"]
+
+
+class StudyError(ValueError):
+    """A study that cannot be read or is invalid: file, line, field, what was expected."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + ("\n  ".join(problems) if len(problems) > 1
+                                           else problems[0]))
+
+
+def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+    """Parse a TOML file, turning syntax errors into :class:`StudyError`."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{p}: no such study file") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise StudyError(str(p), [f"not valid TOML: {err}"]) from None
+
+
+def load_study(path: str | os.PathLike) -> Study:
+    """Read and validate a study file.
+
+    Parameters
+    ----------
+    path : path
+        A ``.toml`` study file.
+
+    Returns
+    -------
+    Study
+        With its ``sweep`` (if any) still unexpanded: see
+        :func:`orchestrator.study.sweep.expand`.
+
+    Raises
+    ------
+    StudyError
+        Naming the file, line and field of every problem found.
+    """
+    p = Path(path)
+    data = read_toml(p)
+    return validate_study(data, source=str(p), text=p.read_text(), base_dir=p.parent)
+
+
+def validate_study(data: Mapping[str, Any], *, source: str = "<study>", text: str | None = None,
+                   base_dir: str | os.PathLike | None = None) -> Study:
+    """Validate a study given as a mapping (the TOML document or Python dicts).
+
+    Parameters
+    ----------
+    data : mapping
+    source : str
+        Where it came from, for messages.
+    text : str, optional
+        The file's text, to point at line numbers.
+    base_dir : path, optional
+        Folder that relative file paths are taken from.
+    """
+    data = resolve_paths(data, base_dir) if base_dir is not None else data
+    try:
+        return Study.model_validate(data)
+    except ValidationError as err:
+        raise StudyError(source, [_describe(e, data, text) for e in err.errors()]) from None
+
+
+def resolve_paths(data: Mapping[str, Any], base_dir: str | os.PathLike) -> dict[str, Any]:
+    """A copy of ``data`` with the initial-state file path made absolute."""
+    out = copy.deepcopy(dict(data))
+    init = out.get("initial")
+    if isinstance(init, dict) and init.get("type") == "file" and isinstance(init.get("path"), str):
+        path = Path(init["path"]).expanduser()
+        if not path.is_absolute():
+            init["path"] = str((Path(base_dir) / path).resolve())
+    return out
+
+
+def _describe(err: Mapping[str, Any], data: Mapping[str, Any], text: str | None) -> str:
+    loc = _clean_loc(err.get("loc", ()), data)
+    field = ".".join(str(x) for x in loc) or "(top level)"
+    msg = err.get("msg", "invalid")
+    msg = re.sub(r"^(Value|Assertion) error, ", "", msg)
+    if err.get("type") == "missing":
+        msg = "required field missing"
+    elif err.get("type") == "extra_forbidden":
+        msg = "unknown field (misspelt?)"
+    elif "input" in err and err.get("type") not in ("value_error",):
+        msg = f"{msg} (got {err['input']!r})"
+    line = _line_of(loc, text) if text else None
+    where = f"line {line}: " if line else ""
+    return f"{where}{field}: {msg}"
+
+
+def _clean_loc(loc, data) -> list:
+    """Drop pydantic's union-tag entries (e.g. 'sot', 'function-after[...]') from a
+    location so it reads as the path in the file."""
+    out: list = []
+    node: Any = data
+    for part in loc:
+        if isinstance(node, Mapping) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(part, str) and (part in ("field", "anisotropy", "zhang_li", "sot",
+                                                 "constant", "pulse", "train", "expression",
+                                                 "uniform", "random", "skyrmions", "file",
+                                                 "minimize", "relax", "evolve", "all", "box",
+                                                 "disk", "ellipse", "polygon", "half_plane",
+                                                 "union", "intersection", "difference")
+                                        or "[" in part):
+            continue
+        else:
+            out.append(part)
+            node = None
+    return out
+
+
+def _line_of(loc: list, text: str) -> int | None:
+    """Best-effort line number of the innermost named key of ``loc`` in the TOML text:
+    the first ``key =`` after the line that opens its enclosing table."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    lines = text.splitlines()
+    start = 0
+    # find the deepest table header that is a prefix of the path
+    for depth in range(len(keys), 0, -1):
+        header = re.compile(r"^\s*\[\[?\s*" + r"\s*\.\s*".join(
+            rf'(?:"{re.escape(k)}"|{re.escape(k)})' for k in keys[:depth]) + r"\s*\]\]?\s*$")
+        hits = [i for i, ln in enumerate(lines) if header.match(ln)]
+        if hits:
+            start = hits[0]
+            if depth == len(keys):
+                return start + 1
+            break
+    key = re.compile(rf'(^|[{{,\s]){re.escape(keys[-1])}\s*=')
+    for i in range(start, len(lines)):
+        if key.search(lines[i]):
+            return i + 1
+    return None

@@ -1,0 +1,236 @@
+"""Geometry shapes of a study: box, disk, ellipse, polygon, half-plane, and their
+union, intersection and difference.
+
+Shapes are prisms through the film (x–y outlines) unless they give a ``z`` range;
+coordinates are in metres from the mesh's lower corner. A cell belongs to a shape
+when its centre does (boundary included), the rule mumax3 and OOMMF's scripted
+regions use, so every backend sees the same cells: the study is rasterised once
+(:func:`orchestrator.study.raster.rasterize`) and that raster is what each backend
+gets.
+
+Each shape is a small pydantic model with a ``contains(x, y, z)`` method over numpy
+arrays of cell-centre coordinates.
+
+Examples
+--------
+>>> import numpy as np
+>>> chamber = Difference(base=Box(min=[0, 0], max=[10e-9, 10e-9]),
+...                      minus=[Disk(centre=[5e-9, 5e-9], radius=2e-9)])
+>>> x = np.array([1e-9, 5e-9]); y = np.array([1e-9, 5e-9])
+>>> chamber.contains(x, y, np.zeros(2)).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from orchestrator.study.units import to_si
+
+__all__ = ["Shape", "Box", "Disk", "Ellipse", "Polygon", "HalfPlane", "Everything",
+           "Union_", "Intersection", "Difference"]
+
+
+def _length(v) -> float:
+    return to_si(v, "m")
+
+
+def _lengths(v, n: tuple[int, ...]) -> list[float]:
+    if not isinstance(v, (list, tuple)) or len(v) not in n:
+        raise ValueError(f"expected {' or '.join(map(str, n))} lengths, got {v!r}")
+    return [_length(x) for x in v]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    z: list[float] | None = Field(None, description="[z0, z1] range in m (default: all)")
+
+    @field_validator("z", mode="before")
+    @classmethod
+    def _z(cls, v):
+        return None if v is None else _lengths(v, (2,))
+
+    def contains(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Whether each point (x, y, z) lies in the shape."""
+        inside = self._xy(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
+        if self.z is not None:
+            inside = inside & (z >= self.z[0]) & (z <= self.z[1])
+        return inside
+
+    def _xy(self, x, y, z) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Everything(_Shape):
+    """The whole mesh (optionally a z range)."""
+
+    type: Literal["all"] = "all"
+
+    def _xy(self, x, y, z):
+        return np.ones(np.broadcast(x, y, z).shape, bool)
+
+
+class Box(_Shape):
+    """An axis-aligned box ``min ≤ r ≤ max`` (2 or 3 coordinates each)."""
+
+    type: Literal["box"] = "box"
+    min: list[float]
+    max: list[float]
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _corners(cls, v):
+        return _lengths(v, (2, 3))
+
+    def _xy(self, x, y, z):
+        ok = (x >= self.min[0]) & (x <= self.max[0]) & (y >= self.min[1]) & (y <= self.max[1])
+        if len(self.min) == 3 and len(self.max) == 3:
+            ok = ok & (z >= self.min[2]) & (z <= self.max[2])
+        return ok
+
+
+class Disk(_Shape):
+    """A disk of ``radius`` around ``centre`` (x, y)."""
+
+    type: Literal["disk"] = "disk"
+    centre: list[float]
+    radius: float = Field(gt=0)
+
+    @field_validator("centre", mode="before")
+    @classmethod
+    def _centre(cls, v):
+        return _lengths(v, (2,))
+
+    @field_validator("radius", mode="before")
+    @classmethod
+    def _radius(cls, v):
+        return _length(v)
+
+    def _xy(self, x, y, z):
+        return (x - self.centre[0]) ** 2 + (y - self.centre[1]) ** 2 <= self.radius ** 2
+
+
+class Ellipse(_Shape):
+    """An ellipse with semi-axes ``radii`` (a, b) around ``centre``, rotated by
+    ``angle`` (rad, or a string with units) counter-clockwise from x."""
+
+    type: Literal["ellipse"] = "ellipse"
+    centre: list[float]
+    radii: list[float]
+    angle: float = 0.0
+
+    @field_validator("centre", "radii", mode="before")
+    @classmethod
+    def _pairs(cls, v):
+        return _lengths(v, (2,))
+
+    @field_validator("angle", mode="before")
+    @classmethod
+    def _angle(cls, v):
+        return to_si(v, "rad")
+
+    @field_validator("radii")
+    @classmethod
+    def _positive(cls, v):
+        if min(v) <= 0:
+            raise ValueError(f"radii must be positive, got {v}")
+        return v
+
+    def _xy(self, x, y, z):
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        dx, dy = x - self.centre[0], y - self.centre[1]
+        u, v = c * dx + s * dy, -s * dx + c * dy
+        return (u / self.radii[0]) ** 2 + (v / self.radii[1]) ** 2 <= 1.0
+
+
+class Polygon(_Shape):
+    """A simple polygon through ``vertices`` [[x, y], ...] (even–odd rule)."""
+
+    type: Literal["polygon"] = "polygon"
+    vertices: list[list[float]]
+
+    @field_validator("vertices", mode="before")
+    @classmethod
+    def _vertices(cls, v):
+        if not isinstance(v, (list, tuple)) or len(v) < 3:
+            raise ValueError(f"a polygon needs at least 3 vertices [x, y], got {v!r}")
+        return [_lengths(p, (2,)) for p in v]
+
+    def _xy(self, x, y, z):
+        from matplotlib.path import Path as MplPath  # point-in-polygon, a tested library
+
+        path = MplPath(np.asarray(self.vertices))
+        pts = np.stack(np.broadcast_arrays(x, y), axis=-1)
+        # radius: a tiny outward tolerance so points on the outline count as inside
+        scale = float(np.ptp(np.asarray(self.vertices)))
+        inside = path.contains_points(pts.reshape(-1, 2), radius=1e-9 * scale)
+        inside |= path.contains_points(pts.reshape(-1, 2), radius=-1e-9 * scale)
+        return inside.reshape(pts.shape[:-1])
+
+
+class HalfPlane(_Shape):
+    """The half-plane ``(r − point)·normal ≥ 0``: the side ``normal`` points into."""
+
+    type: Literal["half_plane"] = "half_plane"
+    point: list[float]
+    normal: list[float]
+
+    @field_validator("point", mode="before")
+    @classmethod
+    def _point(cls, v):
+        return _lengths(v, (2,))
+
+    @field_validator("normal")
+    @classmethod
+    def _normal(cls, v):
+        if len(v) != 2 or np.hypot(*v) == 0:
+            raise ValueError(f"normal must be a non-zero [nx, ny], got {v!r}")
+        return v
+
+    def _xy(self, x, y, z):
+        return ((x - self.point[0]) * self.normal[0] + (y - self.point[1]) * self.normal[1]) >= 0
+
+
+class Union_(_Shape):
+    """Cells in any of ``shapes``."""
+
+    type: Literal["union"] = "union"
+    shapes: list[Shape]
+
+    def _xy(self, x, y, z):
+        return np.logical_or.reduce([s.contains(x, y, z) for s in self.shapes])
+
+
+class Intersection(_Shape):
+    """Cells in all of ``shapes``."""
+
+    type: Literal["intersection"] = "intersection"
+    shapes: list[Shape]
+
+    def _xy(self, x, y, z):
+        return np.logical_and.reduce([s.contains(x, y, z) for s in self.shapes])
+
+
+class Difference(_Shape):
+    """Cells in ``base`` and in none of ``minus``."""
+
+    type: Literal["difference"] = "difference"
+    base: Shape
+    minus: list[Shape]
+
+    def _xy(self, x, y, z):
+        out = self.base.contains(x, y, z)
+        for s in self.minus:
+            out = out & ~s.contains(x, y, z)
+        return out
+
+
+Shape = Annotated[Union[Everything, Box, Disk, Ellipse, Polygon, HalfPlane, Union_,
+                        Intersection, Difference], Field(discriminator="type")]
+
+for _cls in (Union_, Intersection, Difference):
+    _cls.model_rebuild()

@@ -1,0 +1,211 @@
+"""Expanding a study's sweep into points, and each point's content-hash id.
+
+A point is the study with the sweep's values written into it (``set`` paths, then the
+``derived`` expressions) and validated again, so a swept value gets exactly the checks
+a hand-written one would. Its id is a hash of everything that defines the physics (the
+point's study without its name, description and run options, the backend, and the
+bytes of any initial-state file), so an identical point is never run twice and a
+changed one never reuses an old result.
+
+Paths are dotted: ``drives.sot.p_angle``, ``materials.left.dmi.0.D``,
+``stages.1.duration``; a list of named items (``regions``) may also be indexed by name
+(``regions.left.shape.point``).
+
+Examples
+--------
+>>> from orchestrator.study.model import Study
+>>> s = Study.model_validate({
+...     "name": "s", "mesh": {"n": [8, 8, 1], "cell": [1e-9] * 3},
+...     "materials": {"default": {"Ms": 5.8e5, "A": 1.5e-11, "alpha": 0.3}},
+...     "drives": {"sot": {"type": "sot", "j": 1e10, "theta_SH": 1, "p_angle": 0}},
+...     "stages": [{"type": "evolve", "duration": 1e-10, "save_every": 1e-11}],
+...     "sweep": {"parameters": {"theta": {"values": [0, 90], "unit": "deg"},
+...                              "j": {"values": ["1 MA/cm^2", "3 MA/cm^2"],
+...                                    "set": "drives.sot.j"}},
+...               "derived": {"drives.sot.p_angle": "theta"}}})
+>>> pts = expand(s)
+>>> [(p.params["theta"], p.params["j"]) for p in pts]
+[(0.0, 10000000000.0), (0.0, 30000000000.0), (1.5707963267948966, 10000000000.0), (1.5707963267948966, 30000000000.0)]
+>>> pts[3].study.drives["sot"].direction[1], len({p.id("builtin") for p in pts})
+(1.0, 4)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from orchestrator.study.expressions import evaluate
+from orchestrator.study.load import StudyError, validate_study
+from orchestrator.study.model import FromFile, Study
+from orchestrator.study.units import unit_registry
+
+__all__ = ["Point", "expand", "set_path", "point_id", "study_data"]
+
+_NUMBER_FIRST = re.compile(r"^\s*[-+]?(\d|\.\d)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    """One point of a sweep.
+
+    Attributes
+    ----------
+    index : int
+        Position in the sweep (grid order: last parameter fastest).
+    params : dict
+        Swept values in SI base units (numbers), or as written when not numeric;
+        what ``params.json`` holds and :func:`analysis.open_runs` turns into dimensions.
+    given : dict
+        The values as written in the study file.
+    study : Study
+        The point's study (no sweep).
+    """
+
+    index: int
+    params: dict[str, Any]
+    given: dict[str, Any]
+    study: Study
+
+    def id(self, backend: str) -> str:
+        """Content-hash id of this point on ``backend`` (16 hex digits)."""
+        return point_id(self.study, backend)
+
+
+def study_data(study: Study) -> dict[str, Any]:
+    """The study as plain JSON-able data (SI numbers; aliases such as DMI ``class``)."""
+    return study.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def point_id(study: Study, backend: str) -> str:
+    """Hash of the physics of ``study`` on ``backend``.
+
+    Name, description and run options are left out (renaming a study does not rerun
+    it); an initial-state file contributes its bytes, not its path.
+    """
+    data = study_data(study)
+    for key in ("name", "description", "run", "sweep"):
+        data.pop(key, None)
+    if isinstance(study.initial, FromFile):
+        p = Path(study.initial.path)
+        data["initial"] = {"type": "file",
+                           "sha256": hashlib.sha256(p.read_bytes()).hexdigest()
+                           if p.is_file() else f"missing:{p}"}
+    blob = json.dumps({"backend": backend, "study": data}, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at the dotted ``path`` of nested dicts/lists (in place).
+
+    Missing tables on the way are created; list items are taken by index or, for lists
+    of named tables, by name.
+
+    Raises
+    ------
+    KeyError
+        If a list item named in the path does not exist.
+    """
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            idx = _list_index(node, part, path)
+            if last:
+                node[idx] = value
+            else:
+                node = node[idx]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if part not in node or node[part] is None:
+                    node[part] = {}
+                node = node[part]
+        else:
+            raise KeyError(f"{path}: {'.'.join(parts[:i])} is a value, not a table or list")
+
+
+def _list_index(node: list, part: str, path: str) -> int:
+    if part.lstrip("-").isdigit():
+        idx = int(part)
+        if not -len(node) <= idx < len(node):
+            raise KeyError(f"{path}: index {idx} out of range (the list has {len(node)} items)")
+        return idx
+    for k, item in enumerate(node):
+        if isinstance(item, dict) and item.get("name") == part:
+            return k
+    raise KeyError(f"{path}: no item named {part!r}")
+
+
+def _numeric(value: Any, unit: str | None) -> tuple[Any, Any]:
+    """(value as written into the study, value in SI base units for params/expressions)."""
+    if unit and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = f"{value} {unit}"
+    if isinstance(value, str) and _NUMBER_FIRST.match(value):
+        q = unit_registry().Quantity(value)
+        if hasattr(q, "to_base_units"):
+            return value, float(q.to_base_units().magnitude)
+        return value, float(q)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value, float(value)
+    return value, value
+
+
+def expand(study: Study, *, source: str = "<study>") -> list[Point]:
+    """The points of ``study``'s sweep (one point, with empty params, if it has none).
+
+    Parameters
+    ----------
+    study : Study
+    source : str
+        The study file, for error messages.
+
+    Raises
+    ------
+    StudyError
+        If a swept or derived value makes a point invalid (naming the point's values).
+    """
+    base = study_data(study)
+    sweep = base.pop("sweep", None)
+    if study.sweep is None:
+        return [Point(0, {}, {}, study.model_copy(update={"sweep": None}))]
+    names = list(study.sweep.parameters)
+    columns = []
+    for name in names:
+        par = study.sweep.parameters[name]
+        try:
+            columns.append([_numeric(v, par.unit) for v in par.values])
+        except Exception as err:
+            raise StudyError(source, [f"sweep.parameters.{name}.values: {err}"]) from None
+    combos = (itertools.product(*columns) if study.sweep.mode == "grid"
+              else zip(*columns))
+    points = []
+    for index, combo in enumerate(combos):
+        given = {n: c[0] for n, c in zip(names, combo)}
+        params = {n: c[1] for n, c in zip(names, combo)}
+        data = json.loads(json.dumps(base))
+        where = ", ".join(f"{k} = {v!r}" for k, v in given.items())
+        try:
+            for name in names:
+                for path in study.sweep.parameters[name].set:
+                    set_path(data, path, given[name])
+            for path, expr in study.sweep.derived.items():
+                set_path(data, path, evaluate(expr, params))
+        except (KeyError, ValueError) as err:
+            raise StudyError(source, [f"sweep point {index} ({where}): {err}"]) from None
+        try:
+            point_study = validate_study(data, source=f"{source} (sweep point {index}: {where})")
+        except StudyError as err:
+            raise err from None
+        points.append(Point(index, params, given, point_study))
+    del sweep
+    return points

@@ -1,0 +1,83 @@
+"""Quantities in study files: plain SI numbers or strings with units ("3.5 mJ/m^2").
+
+Units are parsed by pint (a well-kept library: no hand-written unit tables here) and
+every value is converted to SI before it enters the study model, so the rest of
+mmstudy only ever sees floats in m, s, A/m, J/m³, J/m², K, rad.
+
+Examples
+--------
+>>> to_si("3.5 mJ/m^2", "J/m^2")
+0.0035
+>>> to_si(3.5e-3, "J/m^2")
+0.0035
+>>> to_si("1 MA/cm^2", "A/m^2")
+10000000000.0
+>>> round(to_si("100 mT", "A/m"), 3)      # a field in tesla is μ0 H
+79577.472
+>>> round(to_si("270 deg", "rad"), 6)
+4.712389
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+__all__ = ["MU0", "UnitError", "to_si", "unit_registry"]
+
+MU0 = 4e-7 * math.pi  # vacuum permeability, T m/A (the value OOMMF and mumax3 use)
+
+
+class UnitError(ValueError):
+    """A value whose units are missing, unknown or of the wrong dimension."""
+
+
+@functools.cache
+def unit_registry():
+    """The shared pint registry (created on first use; importing pint costs ~0.3 s)."""
+    import pint
+
+    return pint.UnitRegistry()
+
+
+def to_si(value, unit: str) -> float:
+    """Convert ``value`` to a float in the SI unit ``unit``.
+
+    Parameters
+    ----------
+    value : float, int or str
+        A number (already SI, taken as is) or a string with units, e.g. ``"580 kA/m"``.
+    unit : str
+        The SI unit the quantity must have (``"A/m"``, ``"J/m^3"``, ``"rad"`` ...).
+        A field given in tesla where ``"A/m"`` is expected is converted as μ0 H = B.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    UnitError
+        If the string does not parse, or its dimension is not that of ``unit``.
+    """
+    if isinstance(value, bool):
+        raise UnitError(f"expected a number or a quantity in {unit}, got {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str):
+        raise UnitError(f"expected a number or a quantity in {unit}, got {value!r}")
+    ureg = unit_registry()
+    try:
+        q = ureg.Quantity(value.strip())
+    except Exception as err:  # pint raises several error types for bad strings
+        raise UnitError(f"cannot read {value!r} as a quantity in {unit}: {err}") from None
+    if not isinstance(q, ureg.Quantity):  # a bare number in a string: "3.5e-3"
+        return float(q)
+    if q.dimensionless and unit in ("", "1"):
+        return float(q.to("dimensionless").magnitude)
+    if q.is_compatible_with(unit):
+        return float(q.to(unit).magnitude)
+    if unit == "A/m" and q.is_compatible_with("T"):
+        return float(q.to("T").magnitude) / MU0
+    raise UnitError(f"{value!r} is not a quantity in {unit} (its dimension is "
+                    f"{q.dimensionality})")
