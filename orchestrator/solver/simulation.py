@@ -156,7 +156,7 @@ class Simulation:
         self,
         duration: float,
         *,
-        out: str | os.PathLike,
+        out: str | os.PathLike | None = None,
         save_every: float,
         table_every: float | None = None,
         integrator: str = "rk45",
@@ -167,6 +167,7 @@ class Simulation:
         progress: bool = True,
         overwrite: bool = False,
         stop: Callable[[State], bool] | None = None,
+        writer: RunWriter | None = None,
     ) -> Path:
         """Evolve for ``duration`` seconds, writing a run folder.
 
@@ -191,6 +192,10 @@ class Simulation:
             Show a progress bar (simulated time, ETA).
         stop : callable State -> bool, optional
             End early when it returns True.
+        writer : RunWriter, optional
+            Append to this open run folder instead of creating ``out`` (several stages
+            in one folder, as mumax3 writes them); it is left open, and its initial
+            state is not saved again.
 
         Returns
         -------
@@ -216,9 +221,14 @@ class Simulation:
         for f in fields:
             if f != "m" and f not in by_name:
                 raise ValueError(f"cannot save field {f!r}: not 'm' nor a term ({sorted(by_name)})")
-        writer = RunWriter(out, self.mesh, self._columns(), representation=representation,
-                           overwrite=overwrite,
-                           meta={"integrator": name, "alpha_default": None, "duration": duration})
+        own_writer = writer is None
+        if writer is None:
+            if out is None:
+                raise ValueError("give the run folder out= (or an open writer=)")
+            writer = RunWriter(out, self.mesh, self._columns(), representation=representation,
+                               overwrite=overwrite,
+                               meta={"integrator": name, "alpha_default": None,
+                                     "duration": duration})
         t0 = self.t
         state = State(self.m, t=self.t, dt=dt or 1e-14)
         count = {"table": 0}
@@ -252,7 +262,10 @@ class Simulation:
                 _update = bar.update
                 bar.update = lambda tid, **kw: _update(tid, t_ns=(t0 + kw.get("completed", 0)) * 1e9,
                                                        **kw)
-            save(state)  # the initial state
+            if own_writer:
+                save(state)  # the initial state
+            else:  # a later stage: count from this stage's start without re-saving it
+                count["table"] = 1
             stepper.run_until(state, t0 + duration, save_every=table_every, callback=save,
                               stop=stop, save_origin=t0)
         except KeyboardInterrupt:
@@ -262,7 +275,8 @@ class Simulation:
             self.m, self.t = self.llg.normalize(state.m), state.t
             if bar is not None:
                 bar.stop()
-            writer.close(status)
+            if own_writer:
+                writer.close(status)
         return writer.folder
 
     # ------------------------------------------------------------------ utilities
