@@ -3,7 +3,8 @@
 A study may say ``expression = "sin(2*pi*1e9*t)"`` for a drive's time profile, or
 ``"[cos(theta), sin(theta), 0]"`` for a value derived from swept parameters. The text
 is parsed once with Python's :mod:`ast`, checked against a small whitelist (numbers,
-names, + − * / **, unary minus, calls of the functions below, comparisons, lists), and
+names, + − * / ** %, unary minus, calls of the functions below; a [list] as the whole
+expression), and
 can then be
 
 * evaluated with numpy (:func:`evaluate`, :func:`time_function`), for the built-in
@@ -15,8 +16,9 @@ Nothing is ever passed to ``eval``: a whitelist walker is the only safe way to a
 formulas from data files, and no library offers one that also emits mumax3 and Tcl.
 
 Functions: sin cos tan asin acos atan atan2 sinh cosh tanh exp log sqrt abs floor ceil
-pow min max heaviside (0 for x < 0, 1 for x ≥ 0) and mod (floored, as Python's %);
-constants pi and e.
+pow min max heaviside (0 for x < 0, 1 for x ≥ 0) and mod (floored, as Python's %, and
+computed as ``a − b·floor(a/b)`` in every backend, so a square train switches at the
+same instants everywhere); constants pi and e.
 
 Examples
 --------
@@ -24,11 +26,11 @@ Examples
 >>> round(f(0.25e-9), 12)
 2.0
 >>> to_mumax3(parse("heaviside(t - 1e-9) * 2**3"), {"t": "t"})
-'(heaviside((t - 1e-09)) * pow(2, 3))'
+'(ceil(heaviside((t - 1e-09))) * pow(2, 3))'
 >>> to_tcl(parse("heaviside(t - 1e-9)"), {"t": "$t"})
 '((($t - 1e-09)) >= 0 ? 1.0 : 0.0)'
 >>> evaluate("[cos(theta), sin(theta), 0]", {"theta": 0.0})
-[1.0, 0.0, 0]
+[1.0, 0.0, 0.0]
 """
 
 from __future__ import annotations
@@ -52,12 +54,19 @@ def _heaviside(x):
     return np.where(np.asarray(x) >= 0, 1.0, 0.0) if np.ndim(x) else (1.0 if x >= 0 else 0.0)
 
 
+def _mod(a, b):
+    # The same floating-point operations as the mumax3 and Tcl renderings below (not
+    # np.mod, whose exact remainder differs from them at multiples of b: for t = k·period
+    # a train would be on in one backend and off in another).
+    return np.subtract(a, np.multiply(b, np.floor(np.true_divide(a, b))))
+
+
 FUNCTIONS: dict[str, Callable] = {
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
     "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh,
     "tanh": np.tanh, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs,
     "floor": np.floor, "ceil": np.ceil, "pow": np.power, "min": np.minimum,
-    "max": np.maximum, "heaviside": _heaviside, "mod": np.mod,
+    "max": np.maximum, "heaviside": _heaviside, "mod": _mod,
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 _ARITY = {"atan2": 2, "pow": 2, "min": 2, "max": 2, "mod": 2}
@@ -82,7 +91,11 @@ def parse(text: str) -> ast.Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(f"{text!r} is not a valid expression: {err.msg}") from None
-    _check(tree.body, text)
+    if isinstance(tree.body, ast.List):  # a [list] only as the whole expression
+        for a in tree.body.elts:
+            _check(a, text)
+    else:
+        _check(tree.body, text)
     return tree
 
 
@@ -108,9 +121,6 @@ def _check(node: ast.AST, text: str) -> None:
                                   f"{_ARITY.get(node.func.id, 1)} argument(s)")
         for a in node.args:
             _check(a, text)
-    elif isinstance(node, ast.List):
-        for a in node.elts:
-            _check(a, text)
     else:
         raise ExpressionError(f"{text!r}: {ast.unparse(node)!r} is not allowed (numbers, "
                               "names, + - * / ** %, function calls and [lists] only)")
@@ -125,7 +135,9 @@ def names(text: str) -> set[str]:
 
 def _eval(node: ast.AST, env: Mapping):
     if isinstance(node, ast.Constant):
-        return node.value
+        # numbers are floats, as in mumax3 (binary operators convert to float64) and in
+        # the Tcl rendering: "2**-1" is 0.5 and "10**20" cannot overflow an int64
+        return float(node.value)
     if isinstance(node, ast.Name):
         if node.id in env:
             return env[node.id]
@@ -136,7 +148,7 @@ def _eval(node: ast.AST, env: Mapping):
         a, b = _eval(node.left, env), _eval(node.right, env)
         op = type(node.op)
         return {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
-                ast.Div: np.true_divide, ast.Pow: np.power, ast.Mod: np.mod}[op](a, b)
+                ast.Div: np.true_divide, ast.Pow: np.power, ast.Mod: _mod}[op](a, b)
     if isinstance(node, ast.UnaryOp):
         v = _eval(node.operand, env)
         return -v if isinstance(node.op, ast.USub) else v
@@ -179,6 +191,8 @@ def time_function(text: str, scale: float = 1.0) -> Callable[[float], float]:
         raise ExpressionError(f"{text!r}: a time profile may only use t, not "
                               f"{', '.join(sorted(extra))}")
     body = parse(text).body
+    if isinstance(body, ast.List):
+        raise ExpressionError(f"{text!r}: a time profile is one number, not a [list]")
 
     def f(t: float) -> float:
         return scale * float(_eval(body, {"t": t}))
@@ -199,7 +213,7 @@ def to_mumax3(tree: ast.Expression, names: Mapping[str, str]) -> str:
         if isinstance(node, ast.Constant):
             return _num(node.value)
         if isinstance(node, ast.Name):
-            return names[node.id] if node.id in names else _const(node.id, "pi", "pi")
+            return names[node.id] if node.id in names else _const(node.id, "pi", repr(math.e))
         if isinstance(node, ast.BinOp):
             a, b = r(node.left), r(node.right)
             if isinstance(node.op, ast.Pow):
@@ -214,8 +228,8 @@ def to_mumax3(tree: ast.Expression, names: Mapping[str, str]) -> str:
             fn = node.func.id
             if fn == "mod":
                 return f"(({args[0]}) - ({args[1]}) * floor(({args[0]}) / ({args[1]})))"
-            if fn == "heaviside":  # mumax3's heaviside(0) = 1, as ours
-                return f"heaviside({args[0]})"
+            if fn == "heaviside":  # mumax3's heaviside(0) is 0.5 (script/stdlib.go); ours 1
+                return f"ceil(heaviside({args[0]}))"
             return f"{fn}({', '.join(args)})"
         raise ExpressionError(f"cannot render {ast.unparse(node)!r} for mumax3")
     return r(tree.body)

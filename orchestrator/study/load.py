@@ -116,15 +116,24 @@ def resolve_paths(data: Mapping[str, Any], base_dir: str | os.PathLike) -> dict[
 
 def _describe(err: Mapping[str, Any], data: Mapping[str, Any], text: str | None) -> str:
     loc = _clean_loc(err.get("loc", ()), data)
-    field = ".".join(str(x) for x in loc) or "(top level)"
     msg = err.get("msg", "invalid")
     msg = re.sub(r"^(Value|Assertion) error, ", "", msg)
     if err.get("type") == "missing":
         msg = "required field missing"
     elif err.get("type") == "extra_forbidden":
         msg = "unknown field (misspelt?)"
+    elif err.get("type") in ("union_tag_invalid", "union_tag_not_found"):  # the `type` key
+        ctx = err.get("ctx", {})
+        loc = loc + [str(ctx.get("discriminator", "type")).strip("'")]
+        msg = (f"unknown type {ctx['tag']!r} (expected one of {ctx['expected_tags']})"
+               if "tag" in ctx else "required field missing (the kind of this table)")
     elif "input" in err and err.get("type") not in ("value_error",):
         msg = f"{msg} (got {err['input']!r})"
+    inner = _FIELD_FIRST.match(msg) if not loc else None
+    if inner:  # a check across sections names its field first: "materials.left.Ms: ..."
+        loc = loc + [int(k) if k.isdigit() else k for k in inner.group(1).split(".")]
+        msg = inner.group(2)
+    field = ".".join(str(x) for x in loc) or "(top level)"
     line = _line_of(loc, text) if text else None
     where = f"line {line}: " if line else ""
     return f"{where}{field}: {msg}"
@@ -158,24 +167,50 @@ def _clean_loc(loc, data) -> list:
 
 def _line_of(loc: list, text: str) -> int | None:
     """Best-effort line number of the innermost named key of ``loc`` in the TOML text:
-    the first ``key =`` after the line that opens its enclosing table."""
+    the first ``key =`` inside the table that encloses it (the i-th ``[[array]]``
+    table for an index i), or that table's header when the key is not written there."""
     keys = [str(k) for k in loc if not isinstance(k, int)]
     if not keys:
         return None
     lines = text.splitlines()
-    start = 0
+    start, found = 0, False
     # find the deepest table header that is a prefix of the path
     for depth in range(len(keys), 0, -1):
         header = re.compile(r"^\s*\[\[?\s*" + r"\s*\.\s*".join(
-            rf'(?:"{re.escape(k)}"|{re.escape(k)})' for k in keys[:depth]) + r"\s*\]\]?\s*$")
+            rf'(?:"{re.escape(k)}"|{re.escape(k)})' for k in keys[:depth]) + r"\s*\]\]?\s*(#.*)?$")
         hits = [i for i, ln in enumerate(lines) if header.match(ln)]
         if hits:
-            start = hits[0]
+            pos = _position(loc, keys[depth - 1], depth)
+            index = loc[pos + 1] if pos + 1 < len(loc) else None
+            if isinstance(index, int) and lines[hits[0]].lstrip().startswith("[["):
+                if index >= len(hits):
+                    return None
+                start = hits[index]
+            else:
+                start = hits[0]
             if depth == len(keys):
                 return start + 1
+            found = True
             break
     key = re.compile(rf'(^|[{{,\s]){re.escape(keys[-1])}\s*=')
-    for i in range(start, len(lines)):
+    for i in range(start + found, len(lines)):
+        if _TABLE_HEADER.match(lines[i]):
+            break
         if key.search(lines[i]):
             return i + 1
-    return None
+    return start + 1 if found else None
+
+
+def _position(loc: list, key: str, depth: int) -> int:
+    """Index in ``loc`` of the ``depth``-th named (non-index) entry, which is ``key``."""
+    seen = 0
+    for i, k in enumerate(loc):
+        if not isinstance(k, int):
+            seen += 1
+            if seen == depth:
+                return i
+    return len(loc)  # pragma: no cover
+
+
+_TABLE_HEADER = re.compile(r'^\s*\[\[?\s*[A-Za-z0-9_"\'-][^\]]*\]\]?\s*(#.*)?$')
+_FIELD_FIRST = re.compile(r"^([A-Za-z_]\w*(?:\.\w+)+): (.*)$", re.S)

@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
                       model_validator)
 
-from orchestrator.study.expressions import ExpressionError, names, parse
+from orchestrator.study.expressions import ExpressionError, names, parse, time_function
 from orchestrator.study.shapes import Everything, Shape
 from orchestrator.study.units import to_si
 
@@ -258,6 +258,7 @@ class Expression(_Model):
         extra = names(v) - {"t"}
         if extra:
             raise ValueError(f"a time profile may only use t, not {', '.join(sorted(extra))}")
+        time_function(v)  # refuses a [list]
         return v
 
 

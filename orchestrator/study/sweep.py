@@ -201,7 +201,8 @@ def expand(study: Study, *, source: str = "<study>") -> list[Point]:
             for path, expr in study.sweep.derived.items():
                 set_path(data, path, evaluate(expr, params))
         except (KeyError, ValueError) as err:
-            raise StudyError(source, [f"sweep point {index} ({where}): {err}"]) from None
+            why = err.args[0] if isinstance(err, KeyError) and err.args else err  # unquoted
+            raise StudyError(source, [f"sweep point {index} ({where}): {why}"]) from None
         try:
             point_study = validate_study(data, source=f"{source} (sweep point {index}: {where})")
         except StudyError as err:

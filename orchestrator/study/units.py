@@ -63,21 +63,42 @@ def to_si(value, unit: str) -> float:
     if isinstance(value, bool):
         raise UnitError(f"expected a number or a quantity in {unit}, got {value!r}")
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(float(value), value, unit)
     if not isinstance(value, str):
         raise UnitError(f"expected a number or a quantity in {unit}, got {value!r}")
+    return _finite(_parse(value, unit), value, unit)
+
+
+def _finite(v: float, value, unit: str) -> float:
+    if not math.isfinite(v):
+        raise UnitError(f"expected a finite number or quantity in {unit}, got {value!r}")
+    return v
+
+
+def _parse(value: str, unit: str) -> float:
     ureg = unit_registry()
     try:
         q = ureg.Quantity(value.strip())
     except Exception as err:  # pint raises several error types for bad strings
         raise UnitError(f"cannot read {value!r} as a quantity in {unit}: {err}") from None
-    if not isinstance(q, ureg.Quantity):  # a bare number in a string: "3.5e-3"
-        return float(q)
+    if not isinstance(q, ureg.Quantity) or q.units == ureg.dimensionless:
+        return float(q.magnitude if isinstance(q, ureg.Quantity) else q)  # "3.5e-3": SI
     if q.dimensionless and unit in ("", "1"):
-        return float(q.to("dimensionless").magnitude)
+        return _round(q.to("dimensionless").magnitude)
     if q.is_compatible_with(unit):
-        return float(q.to(unit).magnitude)
+        return _round(q.to(unit).magnitude)
     if unit == "A/m" and q.is_compatible_with("T"):
-        return float(q.to("T").magnitude) / MU0
+        return _round(q.to("T").magnitude) / MU0
     raise UnitError(f"{value!r} is not a quantity in {unit} (its dimension is "
                     f"{q.dimensionality})")
+
+
+def _round(v: float) -> float:
+    """Snap a converted value to its 15-significant-digit form when it is within a few
+    ulp of it, so that pint's last-bit conversion noise ("0.4 nm" → 4.0000000000000007e-10)
+    does not make a quantity written with units differ from the same number written in SI
+    (and change a sweep point's content-hash id); a value that genuinely has more digits
+    is left alone."""
+    v = float(v)
+    r = float(f"{v:.15g}")
+    return r if abs(r - v) <= 4 * math.ulp(v) else v
