@@ -1,0 +1,492 @@
+"""Running a study: plan the points, lay out their folders, run them, resume.
+
+:func:`plan_study` loads and expands the study, picks the backend and checks every
+point's features before anything is written; :func:`run_study` lays out the point
+folders (:mod:`orchestrator.dispatch.folders`), skips points already done, moves the
+files of earlier attempts aside, runs the rest in parallel on this machine
+(:mod:`orchestrator.dispatch.local`) or on a Dask cluster
+(:mod:`orchestrator.dispatch.cluster`), and keeps ``manifest.json`` current as points
+finish. :func:`render_scripts` writes the folders and scripts without running them.
+
+Resuming: a point whose status is ``done`` (with ``run.out/``) is never run again;
+``failed`` points are rerun only with ``retry_failed``; ``interrupted`` points and stale
+``running`` ones (their worker is gone) are rerun. Identical points (same content hash)
+share one folder and run once. One dispatcher at a time may use an output folder (a
+lock file, ``.mmstudy.lock``, released when it exits however it exits).
+
+Examples
+--------
+>>> from orchestrator.study.model import Study
+>>> s = Study.model_validate({
+...     "name": "demo", "mesh": {"n": [8, 8, 1], "cell": [1e-9] * 3},
+...     "materials": {"default": {"Ms": 5.8e5, "A": 1.5e-11, "alpha": 0.5}},
+...     "stages": [{"type": "minimize"}],
+...     "sweep": {"parameters": {"A": {"values": [1e-11, 2e-11, 1e-11],
+...                                    "set": "materials.default.A"}}, "mode": "zip"}})
+>>> plan = plan_study(s, backend="builtin", out="/tmp/unused")   # writes nothing
+>>> [(p.index, p.duplicate_of) for p in plan.points], len(plan.unique)
+([(0, None), (1, None), (2, 0)], 2)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from orchestrator.backends.base import (AUTO_ORDER, BACKENDS, Backend, SolverNotFound,
+                                        get_backend)
+from orchestrator.dispatch.folders import (DONE, FAILED, INTERRUPTED, KEEP, PENDING, RUNNING,
+                                           is_done, now_iso, process_alive, read_json,
+                                           read_status, write_manifest, write_point_files,
+                                           MANIFEST_FILE)
+from orchestrator.dispatch.local import LocalResult, Task, run_local
+from orchestrator.study.load import StudyError, load_study
+from orchestrator.study.model import Study
+from orchestrator.study.sweep import Point, expand, study_data
+
+__all__ = ["PlannedPoint", "Plan", "RunSummary", "OutputLocked", "plan_study", "run_study",
+           "render_scripts", "default_out", "resolve_backend"]
+
+LOCK_FILE = ".mmstudy.lock"
+
+
+class OutputLocked(RuntimeError):
+    """Another dispatcher is using the output folder."""
+
+
+@dataclasses.dataclass
+class PlannedPoint:
+    """A point of the sweep with its id, folder and (manifest) state."""
+
+    point: Point
+    id: str
+    folder: Path
+    duplicate_of: int | None = None
+    state: str = PENDING
+    error: str | None = None
+
+    @property
+    def index(self) -> int:
+        return self.point.index
+
+    def describe(self) -> str:
+        """``index 3 (theta = 90 deg, j = 3 MA/cm^2)``."""
+        given = ", ".join(f"{k} = {v}" for k, v in self.point.given.items())
+        return f"point {self.index}" + (f" ({given})" if given else "")
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {"index": self.index, "id": self.id, "params": self.point.params,
+                "given": self.point.given, "state": self.state, "folder": self.folder.name,
+                "duplicate_of": self.duplicate_of}
+
+
+@dataclasses.dataclass
+class Plan:
+    """Everything decided before a file is written."""
+
+    study: Study
+    source: str
+    backend: Backend
+    out: Path
+    points: list[PlannedPoint]
+
+    @property
+    def unique(self) -> list[PlannedPoint]:
+        """The points that run (the first of each set of identical ones)."""
+        return [p for p in self.points if p.duplicate_of is None]
+
+    def header(self, command: str) -> dict[str, Any]:
+        sweep = self.study.sweep
+        return {"study": self.study.name, "source": _absolute(self.source), "command": command,
+                "backend": self.backend.name,
+                "parameters": list(sweep.parameters) if sweep else [],
+                "mode": sweep.mode if sweep else None, "points_total": len(self.points),
+                "points_distinct": len(self.unique)}
+
+    def sync_duplicates(self) -> None:
+        """Give each duplicate its original's state."""
+        by_index = {p.index: p for p in self.points}
+        for p in self.points:
+            if p.duplicate_of is not None:
+                p.state = by_index[p.duplicate_of].state
+                p.error = by_index[p.duplicate_of].error
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """What a run did; ``exit_code`` 0 all done, 1 some failed, 130 interrupted."""
+
+    plan: Plan
+    ran: list[PlannedPoint]
+    skipped_done: list[PlannedPoint]
+    not_retried: list[PlannedPoint]
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list[PlannedPoint]:
+        return [p for p in self.plan.unique if p.state == FAILED]
+
+    @property
+    def done(self) -> list[PlannedPoint]:
+        return [p for p in self.plan.unique if p.state == DONE]
+
+    @property
+    def unfinished(self) -> list[PlannedPoint]:
+        return [p for p in self.plan.unique if p.state not in (DONE, FAILED)]
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed or self.unfinished else 0
+
+    def lines(self) -> list[str]:
+        """A human summary, one line per fact (and one per failed point)."""
+        plan = self.plan
+        dup = len(plan.points) - len(plan.unique)
+        out = [f"{len(plan.points)} point(s)"
+               + (f", {dup} identical to others (run once)" if dup else "")
+               + f" on {plan.backend.name} in {plan.out}",
+               f"{len(self.done)} done ({len(self.skipped_done)} from earlier runs), "
+               f"{len(self.failed)} failed, {len(self.unfinished)} not finished"]
+        for p in self.failed:
+            retry = " (not retried: use --retry-failed)" if p in self.not_retried else ""
+            out.append(f"  failed: {p.describe()} in {p.folder}{retry}: {p.error}")
+        if self.interrupted:
+            out.append("interrupted: finished points are kept; run the same command again "
+                       "to resume")
+        return out
+
+
+def default_out(study: Study, cwd: str | os.PathLike | None = None) -> Path:
+    """``runs/<study name>/`` in the current directory."""
+    return Path(cwd or Path.cwd()) / "runs" / study.name
+
+
+def _try_backend(name: str) -> Backend | None:
+    try:
+        return get_backend(name)
+    except ImportError:
+        return None
+
+
+def resolve_backend(name: str | Backend, points: list[Point]) -> Backend:
+    """The backend called ``name``, or for ``"auto"`` the first installed one (mumax3,
+    OOMMF, built-in) that supports every point.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a backend whose module is not available.
+    """
+    if isinstance(name, Backend):
+        return name
+    if name == "auto":
+        for candidate in AUTO_ORDER:
+            backend = _try_backend(candidate)
+            if backend is not None and backend.find().found and \
+                    not any(backend.missing(p.study) for p in points):
+                return backend
+        name = "builtin"
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r} (choose from {', '.join(['auto', *BACKENDS])})")
+    try:
+        return get_backend(name)
+    except ImportError as err:
+        raise ValueError(f"backend {name!r} is not available in this installation: {err}") from None
+
+
+def plan_study(study: Study | str | os.PathLike, *, backend: str | Backend | None = None,
+               out: str | os.PathLike | None = None) -> Plan:
+    """Load, expand and check a study; nothing is written.
+
+    Parameters
+    ----------
+    study : Study or path
+        A study, or its TOML file.
+    backend : str or Backend, optional
+        ``auto``, ``builtin``, ``oommf``, ``mumax3`` (default: the study's
+        ``run.backend``).
+    out : path, optional
+        Output folder (default :func:`default_out`).
+
+    Raises
+    ------
+    StudyError
+        If the study (or a point of its sweep) is invalid.
+    UnsupportedFeature
+        If a point needs a feature the backend lacks (naming feature and field).
+    """
+    if isinstance(study, Study):
+        source = "<study>"
+    else:
+        source = str(study)
+        study = load_study(study)
+    points = expand(study, source=source)
+    chosen = resolve_backend(backend or study.run.backend, points)
+    for p in points:
+        where = ", ".join(f"{k} = {v!r}" for k, v in p.given.items())
+        chosen.check(p.study, source=source + (f" (sweep point {p.index}: {where})" if where else ""))
+    out_dir = Path(out) if out is not None else default_out(study)
+    out_dir = out_dir.absolute()
+    planned: list[PlannedPoint] = []
+    first: dict[str, int] = {}
+    for p in points:
+        pid = p.id(chosen.name)
+        planned.append(PlannedPoint(p, pid, out_dir / pid, duplicate_of=first.get(pid)))
+        first.setdefault(pid, p.index)
+    return Plan(study, source, chosen, out_dir, planned)
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold ``<out>/.mmstudy.lock`` (an flock: freed when the process ends, however)."""
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    fh: IO[str] = open(out / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            who = fh.read().strip() or "another process"
+            raise OutputLocked(f"{out} is in use by another mmstudy run ({who}); wait for it "
+                               "or choose another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {now_iso()}\n")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def _point_record(plan: Plan, pp: PlannedPoint) -> dict[str, Any]:
+    backend_cls = type(plan.backend)
+    indices = [q.index for q in plan.points if q.id == pp.id]
+    return {"id": pp.id, "backend": plan.backend.name,
+            "backend_class": f"{backend_cls.__module__}:{backend_cls.__qualname__}",
+            "index": pp.index, "indices": indices, "params": pp.point.params,
+            "given": pp.point.given, "source": _absolute(plan.source), "created": now_iso(),
+            "study": study_data(pp.point.study)}
+
+
+def _absolute(source: str) -> str:
+    return str(Path(source).absolute()) if Path(source).is_file() else source
+
+
+def _lay_out(plan: Plan) -> None:
+    for pp in plan.unique:
+        write_point_files(pp.folder, _point_record(plan, pp),
+                          pp.point.params if plan.study.sweep is not None else None)
+
+
+def _classify(pp: PlannedPoint, retry_failed: bool) -> str:
+    """``skip-done``, ``skip-failed``, ``busy`` or ``run``; sets ``pp.state``."""
+    if is_done(pp.folder):
+        pp.state = DONE
+        return "skip-done"
+    try:
+        status = read_status(pp.folder) or {}
+    except ValueError:
+        status = {}
+    state = status.get("state")
+    if state == FAILED and not retry_failed:
+        pp.state, pp.error = FAILED, status.get("error")
+        return "skip-failed"
+    if state == RUNNING and process_alive(status):
+        pp.state = RUNNING
+        return "busy"
+    pp.state = PENDING
+    return "run"
+
+
+def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None = None,
+              jobs: int | None = None, out: str | os.PathLike | None = None,
+              retry_failed: bool = False, scheduler: str | None = None, cluster: bool = False,
+              progress: bool = True, plan: Plan | None = None) -> RunSummary:
+    """Run every point of a study (see the module docstring for resuming).
+
+    Parameters
+    ----------
+    study : Study or path
+    backend : str or Backend, optional
+        Default: the study's ``run.backend``.
+    jobs : int, optional
+        Points at once on this machine (default the study's ``run.jobs``).
+    out : path, optional
+        Default ``runs/<study name>/`` in the current directory.
+    retry_failed : bool
+        Rerun points that failed before.
+    scheduler : str, optional
+        Address of a Dask scheduler to run the points on.
+    cluster : bool
+        Start a Dask cluster from the study's ``[run.cluster]`` section.
+    progress : bool
+        Show the progress bar.
+    plan : Plan, optional
+        An existing :func:`plan_study` result (then ``study``, ``backend`` and ``out``
+        are ignored).
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    StudyError, UnsupportedFeature
+        Before anything is written.
+    SolverNotFound
+        If the backend's solver is not installed.
+    OutputLocked
+        If another dispatcher is using the output folder.
+    """
+    from orchestrator.dispatch.progress import SweepProgress
+
+    plan = plan or plan_study(study, backend=backend, out=out)
+    info = plan.backend.find()
+    if not info.found:
+        raise SolverNotFound(f"backend {plan.backend.name!r}: {info.how}")
+    if scheduler and cluster:
+        raise ValueError("give --scheduler ADDRESS or --cluster, not both")
+    if cluster and not plan.study.run.cluster:
+        raise StudyError(plan.source, ["run.cluster: --cluster needs a [run.cluster] section "
+                                       "(kind = \"slurm\"|\"pbs\"|\"local\", jobs, and the "
+                                       "cluster's keyword arguments)"])
+    opts = plan.study.run
+    jobs = jobs or opts.jobs
+    with _locked(plan.out):
+        _lay_out(plan)
+        ran, skipped_done, not_retried, to_run = [], [], [], []
+        for pp in plan.unique:
+            verdict = _classify(pp, retry_failed)
+            if verdict == "skip-done":
+                skipped_done.append(pp)
+            elif verdict == "skip-failed":
+                not_retried.append(pp)
+            elif verdict == "run":
+                to_run.append(pp)
+        header = {**plan.header("run"), "solver": dataclasses.asdict(info)}
+        old = _old_manifest(plan.out)
+        header["created"] = old.get("created", now_iso()) if old else now_iso()
+
+        def save() -> None:
+            plan.sync_duplicates()
+            write_manifest(plan.out, header, [p.manifest_entry() for p in plan.points])
+
+        save()
+        by_key = {pp.id: pp for pp in to_run}
+        bar = SweepProgress(len(to_run), done=len(skipped_done), failed=len(not_retried),
+                            enabled=progress)
+
+        def on_start(task: Task) -> None:
+            by_key[task.key].state = RUNNING
+            bar.started(task.key)
+            save()
+
+        def on_finish(task: Task, status: dict[str, Any]) -> None:
+            pp = by_key[task.key]
+            pp.state = status.get("state", FAILED)
+            pp.error = status.get("error")
+            ran.append(pp)
+            bar.finished(task.key, pp.state)
+            save()
+
+        tasks = [Task(pp.id, pp.folder) for pp in to_run]
+        with bar:
+            if not tasks:  # nothing to do: start no cluster, submit no job
+                result = LocalResult({}, interrupted=False)
+            elif scheduler or cluster:
+                result = _run_on_dask(plan, tasks, scheduler, on_start, on_finish, bar)
+            else:
+                result = run_local(tasks, jobs=jobs, threads=opts.threads, gpu=opts.gpu,
+                                   on_start=on_start, on_finish=on_finish)
+        for pp in to_run:  # never started, or cut off: record what the folder says
+            if pp.state in (PENDING, RUNNING):
+                status = _status_or_empty(pp.folder)
+                pp.state = status.get("state") if status.get("state") in (DONE, FAILED) \
+                    else (INTERRUPTED if status else PENDING)
+                if pp.state == DONE and not is_done(pp.folder):
+                    pp.state = INTERRUPTED
+        save()
+    return RunSummary(plan, ran, skipped_done, not_retried, interrupted=result.interrupted)
+
+
+def _run_on_dask(plan: Plan, tasks, scheduler, on_start, on_finish, bar):
+    from orchestrator.dispatch.cluster import mark_interrupted, open_client, run_dask
+
+    client, own = open_client(scheduler, None if scheduler else plan.study.run.cluster)
+    result = None
+    try:
+        result = run_dask(client, tasks, threads=plan.study.run.threads, gpu=plan.study.run.gpu,
+                          on_start=on_start, on_finish=on_finish, on_running=bar.set_running)
+    finally:
+        client.close()
+        if own is not None:
+            own.close()
+    if result.interrupted and own is not None:  # its workers are gone now
+        for task in tasks:
+            if task.key not in result.statuses:
+                mark_interrupted(task.folder)
+    return result
+
+
+def _status_or_empty(folder: Path) -> dict[str, Any]:
+    try:
+        return read_status(folder) or {}
+    except ValueError:
+        return {}
+
+
+def _old_manifest(out: Path) -> dict[str, Any] | None:
+    try:
+        old = read_json(out / MANIFEST_FILE)
+    except ValueError:
+        return None
+    return old if isinstance(old, dict) else None
+
+
+@dataclasses.dataclass
+class RenderSummary:
+    """What :func:`render_scripts` wrote."""
+
+    plan: Plan
+    rendered: list[PlannedPoint]
+    existing: list[PlannedPoint]
+    files: dict[str, list[Path]]
+
+
+def render_scripts(study: Study | str | os.PathLike, *, backend: str | Backend,
+                   out: str | os.PathLike, plan: Plan | None = None) -> RenderSummary:
+    """Write every point's folder (``point.json``, ``params.json``, the backend's
+    scripts) and the manifest, without running anything (the solver need not be
+    installed). A folder that already holds rendered files or results is left alone.
+
+    Run a point later with ``python -m orchestrator.dispatch.worker <out>/<id>``, or
+    the solver itself on its script.
+    """
+    plan = plan or plan_study(study, backend=backend, out=out)
+    rendered, existing, files = [], [], {}
+    with _locked(plan.out):
+        _lay_out(plan)
+        for pp in plan.unique:
+            if any(p.name not in KEEP for p in pp.folder.iterdir()):
+                existing.append(pp)
+                pp.state = DONE if is_done(pp.folder) else PENDING
+                continue
+            files[pp.id] = list(plan.backend.render(pp.point.study, pp.folder) or [])
+            rendered.append(pp)
+            pp.state = PENDING
+        plan.sync_duplicates()
+        header = {**plan.header("scripts"), "created": now_iso()}
+        write_manifest(plan.out, header, [p.manifest_entry() for p in plan.points])
+    return RenderSummary(plan, rendered, existing, files)
+
