@@ -50,12 +50,16 @@ def exit_code(status: dict[str, Any]) -> int:
 
 def load_backend(info: dict[str, Any]):
     """The backend object a ``point.json`` names (its class path, else its name)."""
+    from orchestrator.backends import get_backend
+
     target = info.get("backend_class")
     if target:
         module, _, cls = target.partition(":")
-        return getattr(importlib.import_module(module), cls)()
-    from orchestrator.backends import get_backend
-
+        try:
+            return getattr(importlib.import_module(module), cls)()
+        except (ImportError, AttributeError):
+            if info.get("backend") not in ("builtin", "mumax3", "oommf"):
+                raise
     return get_backend(info["backend"])
 
 
