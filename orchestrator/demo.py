@@ -4,20 +4,22 @@
    1 nm cells, Ms = 580 kA/m, A = 15 pJ/m, K = 0.8 MJ/m³, demag, |D| = 3.7 mJ/m²;
    the Janus film has interfacial DMI on the left half and bulk DMI on the right),
    minimised by the built-in solver; each with its Q and its helicity per half.
-2. **A skyrmion driven by damping-like spin-orbit torque** in a periodic film,
-   simulated by the built-in solver into a mumax3-style run folder, opened with
-   :func:`analysis.open_run`, tracked, and compared with the Thiele velocity that
-   the analysis layer predicts from the relaxed state.
+2. **The demo study** ``studies/demo/skyrmion_sot.toml``: a skyrmion relaxed, then
+   driven by damping-like spin–orbit torque at two current densities (a sweep), run
+   by :func:`orchestrator.dispatch.run.run_study` (what ``mmstudy run`` does) on the
+   built-in solver into one point folder per current, opened with
+   :func:`analysis.open_run`, tracked, and compared with the Thiele velocity that the
+   analysis layer predicts from the relaxed state.
 3. **Real OOMMF output** shipped with the repository: its relaxed skyrmion and
    muMAG standard problem 4, read by the data layer and exported to netCDF.
 
 Everything is written into the output folder given on the command line
-(default ``demo_output/``), which belongs to the demo and is rewritten on each run.
+(default ``demo_output/``), which belongs to the demo: figures are rewritten on each
+run; the study's points are resumed (a second ``make demo`` reuses finished points).
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -41,9 +43,12 @@ from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy  # noqa: E40
 from orchestrator.solver.terms.demag import Demag  # noqa: E402
 from orchestrator.solver.terms.dmi import DMI  # noqa: E402
 from orchestrator.solver.terms.exchange import Exchange  # noqa: E402
-from orchestrator.solver.torques.sot import SpinOrbitTorque  # noqa: E402
+from orchestrator.dispatch.run import run_study  # noqa: E402
+from orchestrator.study import load_study  # noqa: E402
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "oommf"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "oommf"
+STUDY = ROOT / "studies" / "demo" / "skyrmion_sot.toml"
 MS, A, K, D = 580e3, 15e-12, 0.8e6, 3.7e-3
 
 
@@ -89,34 +94,52 @@ def relaxed_skyrmions(out: Path) -> Path:
 
 
 def sot_driven_skyrmion(out: Path) -> Path:
-    """Drive a Néel skyrmion with damping-like SOT; compare tracking with Thiele."""
-    n, h = 64, 1e-9
-    mesh = Mesh(n=(n, n, 1), cell=(h, h, h), Ms=MS, pbc="xy")
-    sot = {"j": 2e10, "theta_SH": 1.0, "p": (0.0, -1.0, 0.0), "thickness": 1e-9, "Ms": MS}
-    # no demag here: a 0.2 ns run stays under a minute; the film is periodic in x and y
-    sim = Simulation(mesh, [Exchange(A), DMI(3.5e-3, "Cnv_z"), UniaxialAnisotropy(K, (0, 0, 1))],
-                     alpha=0.3, torques=[SpinOrbitTorque(p=sot["p"], j=sot["j"],
-                                                         theta_SH=sot["theta_SH"],
-                                                         thickness=sot["thickness"])])
-    sim.set_skyrmion(centre=(32e-9, 32e-9), radius=7e-9, helicity=np.pi)
-    sim.minimize()
-    predicted = thiele_velocity(thiele_tensors(as_dataarray(sim.m[0], h, h, pbc="xy")),
-                                alpha=0.3, sot=sot).velocity
-    run = out / "sot.out"
-    if run.exists():
-        shutil.rmtree(run)  # the demo's own output from an earlier demo
-    start = time.perf_counter()
-    sim.run(0.2e-9, out=run, save_every=10e-12, progress=True)
-    print(f"SOT run: 0.2 ns in {time.perf_counter() - start:.1f} s -> {run}")
-    ds = analysis.open_run(run)
-    tracks = track(find_objects(ds))
-    v = velocity(tracks[tracks.t >= 0.05e-9])  # after the start-up transient
-    print(f"SOT-driven skyrmion: tracked v = ({v['vx']:.2f} ± {v['vx_err']:.2f}, "
-          f"{v['vy']:.2f} ± {v['vy_err']:.2f}) m/s; Thiele from the relaxed state: "
-          f"({predicted[0]:.2f}, {predicted[1]:.2f}) m/s")
+    """Run the demo study (studies/demo/skyrmion_sot.toml) through ``mmstudy run``'s
+    machinery on the built-in solver, then track each point's skyrmion and compare its
+    velocity with the Thiele velocity of the relaxed state."""
+    study = load_study(STUDY)
+    summary = run_study(study, backend="builtin", jobs=2, out=out / study.name)
+    for line in summary.lines():
+        print(line)
+    if summary.exit_code:
+        raise SystemExit(f"the demo study did not finish (see {out / study.name})")
+    rows, tracks_by_j = [], {}
+    for pp in summary.plan.points:
+        if pp.duplicate_of is not None:
+            continue
+        ds = analysis.open_run(pp.folder)          # a point folder opens its run.out/
+        drive = pp.point.study.drives["sot"]
+        relaxed = ds.m.isel(t=1, z=0).load()       # after the minimise stage
+        h = float(ds.x[1] - ds.x[0])
+        sot = {"j": drive.j, "theta_SH": drive.theta_SH, "p": tuple(drive.direction),
+               "thickness": drive.thickness, "Ms": pp.point.study.material("body").Ms}
+        predicted = thiele_velocity(thiele_tensors(as_dataarray(relaxed.values, h, h, pbc="xy")),
+                                    alpha=0.3, sot=sot).velocity
+        tracks = track(find_objects(ds.isel(t=slice(1, None))))
+        v = velocity(tracks[tracks.t >= 0.05e-9])  # after the start-up transient
+        j_ma = drive.j / 1e10
+        tracks_by_j[j_ma] = tracks
+        rows.append((j_ma, v["vx"], v["vy"], predicted[0], predicted[1]))
+        print(f"j = {j_ma:.0f} MA/cm^2 (point {pp.id}): tracked v = ({v['vx']:.2f} ± "
+              f"{v['vx_err']:.2f}, {v['vy']:.2f} ± {v['vy_err']:.2f}) m/s; Thiele from the "
+              f"relaxed state: ({predicted[0]:.2f}, {predicted[1]:.2f}) m/s")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for j_ma, tr in sorted(tracks_by_j.items()):
+        ax1.plot((tr.x - tr.x.iloc[0]) * 1e9, (tr.y - tr.y.iloc[0]) * 1e9, "o-", ms=3,
+                 label=f"j = {j_ma:.0f} MA/cm²")
+    ax1.set(xlabel="Δx (nm)", ylabel="Δy (nm)", title="tracked skyrmion (built-in solver)",
+            aspect="equal")
+    ax1.legend()
+    rows.sort()
+    js = [r[0] for r in rows]
+    for k, (comp, colour) in enumerate((("x", "C0"), ("y", "C1"))):
+        ax2.plot(js, [r[1 + k] for r in rows], "o", color=colour, label=f"$v_{comp}$ tracked")
+        ax2.plot(js, [r[3 + k] for r in rows], "--", color=colour, label=f"$v_{comp}$ Thiele")
+    ax2.set(xlabel="j (MA/cm²)", ylabel="velocity (m/s)", title="velocity vs current")
+    ax2.legend()
     png = out / "sot_trajectory.png"
-    plot_trajectories(tracks, title="SOT-driven skyrmion (built-in solver)",
-                                     path=png, overwrite=True)
+    fig.savefig(png, dpi=110, bbox_inches="tight")
+    plt.close(fig)
     return png
 
 
