@@ -3,7 +3,10 @@
 :func:`open_run` recognises three layouts and returns one Dataset for each:
 
 * an **OOMMF run**: a folder (or its ``.mif`` file) with ``<basename>.odt`` and
-  ``<basename>-<Output>-<stage>-<iteration>.omf/.ohf/.oef`` files;
+  ``<basename>-<Output>-<stage>-<iteration>.omf/.ohf/.oef`` files; a folder whose
+  basenames are ``stage0``, ``stage1_evolve`` ... (``stage<k>[_<type>]``, one MIF per
+  study stage, as mmstudy's OOMMF backend writes them) is one run, the stages joined
+  in order (see :func:`open_run`);
 * a **mumax3 run**: a ``<script>.out/`` folder (or the ``.mx3`` beside it) with
   ``m000000.ovf``, ``B_ext000000.ovf`` ... and ``table.txt``; the built-in
   solver writes the same layout;
@@ -60,6 +63,12 @@ RunKind = Literal["oommf", "mumax3", "folder"]
 _MX3_NAME = re.compile(r"^(?P<q>.+)(?P<n>\d{6})\.ovf$")
 _MX3_PBC = re.compile(r"SetPBC\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", re.I)
 _TIME_RTOL = 1e-9
+#: OOMMF's output file names: <basename>-<output>-<stage>-<iteration>.omf/.ohf/.oef
+_OOMMF_NAME = re.compile(r"^.+-\d+-\d+\.o[mhe]f$", re.I)
+#: basenames of the stages of one OOMMF run (mmstudy's OOMMF backend): stage<k>[_<type>]
+_OOMMF_STAGE = re.compile(r"^stage(?P<k>\d+)(?:_(?P<type>[A-Za-z]+))?$")
+#: stage types that take no simulated time (as mumax3's minimize() and relax())
+_TIMELESS_STAGES = {"minimize", "relax"}
 
 
 @dataclasses.dataclass
@@ -72,6 +81,11 @@ class RunFiles:
     table: Path | None
     basename: str | None = None
     pbc: str = ""
+    #: OOMMF runs of several MIF stages: (index, basename, type, table or None) in order
+    stages: list[tuple[int, str, str | None, Path | None]] = dataclasses.field(
+        default_factory=list)
+    #: ... and the stage index of each snapshot file
+    stage_of: dict[Path, int] = dataclasses.field(default_factory=dict)
 
 
 def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFiles:
@@ -113,9 +127,12 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
         return find_run(p / POINT_OUTPUT, basename=basename)
     names = [f.name for f in p.iterdir() if f.is_file()]
     suffixes = {Path(n).suffix.lower() for n in names}
-    if "table.txt" in names or p.name.endswith(".out") or any(_MX3_NAME.match(n) for n in names):
+    # an OOMMF run in a folder named *.out (the backend's run.out/): a table or OOMMF names
+    oommf_like = ".odt" in suffixes or any(_OOMMF_NAME.match(n) for n in names)
+    if "table.txt" in names or (p.name.endswith(".out") and not oommf_like) \
+            or any(_MX3_NAME.match(n) for n in names):
         return _find_mx3(p)
-    if suffixes & {".odt", ".mif"}:
+    if suffixes & {".odt", ".mif"} or oommf_like:
         return _find_oommf(p, basename)
     ovfs = sorted((p / n for n in names if Path(n).suffix.lower() in OVF_SUFFIXES), key=_natural)
     if not ovfs:
@@ -154,6 +171,17 @@ def open_run(
         table columns along ``t`` or ``t_table``; attrs ``kind``, ``source``,
         ``cell``, ``pmin``, ``pmax``, ``pbc``.
 
+    Notes
+    -----
+    An OOMMF run in stages (basenames ``stage<k>[_<type>]``, one MIF each) is joined
+    in stage order: snapshots and table rows of every stage, ``t`` continuing across
+    them. OOMMF's clock restarts in each MIF, so stage k's times are shifted by the
+    time its predecessors took: the last table time (else snapshot time) of each
+    earlier stage, except stages of type ``minimize`` and ``relax``, which take no
+    simulated time (as mumax3's ``minimize()``/``relax()``, which restore ``t``): their
+    snapshots and rows sit at the stage's start time. ``attrs["stages"]`` lists the
+    basenames.
+
     Raises
     ------
     FormatError
@@ -168,6 +196,10 @@ def open_run(
     (0.7566..., 0.7566...)
     """
     run = find_run(path, basename=basename)
+    table_df: pd.DataFrame | None = None
+    clock: Callable[[Path, float | None], float] | None = None
+    if run.stages:
+        table_df, clock = _join_stages(run, partial_last_row)
     variables: dict[str, xr.DataArray] = {}
     mesh: OVFHeader | None = None
     for key, files in run.series.items():
@@ -176,7 +208,8 @@ def open_run(
         for h in headers:
             _check_same_mesh(mesh, h)
         name = _variable_name(run.kind, key, headers[0], variables)
-        stacked = _stack(headers)
+        times = None if clock is None else [clock(Path(h.path), h.time) for h in headers]
+        stacked = _stack(headers, times)
         if headers[0].title.endswith("::Magnetization"):  # OOMMF's M in A/m, in any folder
             if "m" in variables:
                 raise FormatError(files[0], "one magnetisation series per run",
@@ -194,7 +227,7 @@ def open_run(
         Ms = Ms.drop_vars([c for c in Ms.coords if c not in ("x", "y", "z")])
         Ms.attrs = {"units": "A/m", "long_name": "saturation magnetisation"}
         variables["Ms"] = Ms.rename("Ms")
-    if not variables and run.table is None:
+    if not variables and run.table is None and table_df is None:
         raise FormatError(run.root, "OVF snapshots or a table in the run folder", found="neither")
     series = [v for v in variables.values() if "t" in v.dims]
     timed = [v for v in series if "t" in v.coords]
@@ -210,10 +243,14 @@ def open_run(
                           found=str(err)) from None
     ds.attrs = {}
     if run.table is not None:
-        ds = _attach_table(ds, read_table(run.table, partial_last_row=partial_last_row))
+        table_df = read_table(run.table, partial_last_row=partial_last_row)
+    if table_df is not None:
+        ds = _attach_table(ds, table_df)
     ds.attrs.update(kind=run.kind, source=str(run.root), pbc=pbc if pbc is not None else run.pbc)
     if run.basename:
         ds.attrs["basename"] = run.basename
+    if run.stages:
+        ds.attrs["stages"] = " ".join(b for _, b, _, _ in run.stages)
     if run.table is not None:
         ds.attrs["table_source"] = str(run.table)
     if mesh is not None:
@@ -347,16 +384,25 @@ def _find_mx3(root: Path) -> RunFiles:
     log = root / "log.txt"
     meta = root / "run.json"  # written by mmstudy's built-in solver
     if meta.is_file():
-        try:
-            pbc = str(json.loads(meta.read_text()).get("pbc", ""))
-        except (json.JSONDecodeError, AttributeError):
-            raise FormatError(meta, "a JSON object with the run's metadata") from None
+        pbc = _run_json_pbc(root)
     elif log.is_file():
         found = _MX3_PBC.findall(log.read_text(errors="replace"))
         if found:
             pbc = "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0)
     return RunFiles("mumax3", root, _group(ovfs, _mx3_key), table if table.is_file() else None,
                     pbc=pbc)
+
+
+def _run_json_pbc(root: Path) -> str:
+    """Periodic axes from ``run.json`` (written by mmstudy's built-in solver and its
+    OOMMF backend), or ``""`` without one."""
+    meta = root / "run.json"
+    if not meta.is_file():
+        return ""
+    try:
+        return str(json.loads(meta.read_text()).get("pbc", ""))
+    except (json.JSONDecodeError, AttributeError):
+        raise FormatError(meta, "a JSON object with the run's metadata") from None
 
 
 def _mif_basename(mif: Path) -> str:
@@ -374,6 +420,9 @@ def _find_oommf(root: Path, basename: str | None) -> RunFiles:
     if basename is None:
         names = {f.stem for f in odts} | {f.stem.split("-")[0] for f in fields}
         names -= {""}
+        staged = _oommf_stages(root, names, fields)
+        if staged is not None:
+            return staged
         if len(names) != 1:
             raise FormatError(root, "the output of one OOMMF run (pass basename= or the .mif "
                                     "file to choose one)", found=f"basenames {sorted(names)}")
@@ -383,7 +432,81 @@ def _find_oommf(root: Path, basename: str | None) -> RunFiles:
     if not chosen and not table.is_file():
         raise FormatError(root, f"OOMMF output named {basename}-*.omf/.ohf or {basename}.odt")
     return RunFiles("oommf", root, _group(chosen, _oommf_key),
-                    table if table.is_file() else None, basename=basename)
+                    table if table.is_file() else None, basename=basename,
+                    pbc=_run_json_pbc(root))
+
+
+def _oommf_stages(root: Path, names: set[str], fields: list[Path]) -> RunFiles | None:
+    """One run from the stages ``stage0[_type]``, ``stage1[_type]`` ... in ``root`` (also a
+    single ``stage0_minimize``), or None when the basenames are not all such stages
+    (with distinct numbers)."""
+    matches = {n: _OOMMF_STAGE.match(n) for n in names}
+    if not names or not all(matches.values()):
+        return None
+    if len(names) == 1 and not matches[next(iter(names))].group("type"):  # type: ignore[union-attr]
+        return None  # one plain "stage3" run: nothing to join
+    order = sorted(names, key=lambda n: int(matches[n].group("k")))  # type: ignore[union-attr]
+    indexes = [int(matches[n].group("k")) for n in order]  # type: ignore[union-attr]
+    if len(set(indexes)) != len(indexes):
+        return None
+    stages: list[tuple[int, str, str | None, Path | None]] = []
+    series: dict[str, list[Path]] = {}
+    stage_of: dict[Path, int] = {}
+    for k, name in zip(indexes, order):
+        table = root / f"{name}.odt"
+        kind = matches[name].group("type")  # type: ignore[union-attr]
+        stages.append((k, name, kind.lower() if kind else None,
+                       table if table.is_file() else None))
+        own = sorted((f for f in fields if f.stem.startswith(name + "-")), key=_natural)
+        for f in own:
+            # the driver's outputs (Oxs_MinDriver / Oxs_TimeDriver) are one series
+            key = re.sub(r"^[^-]*Driver-", "Driver-", _oommf_key(f)[len(name) + 1:])
+            series.setdefault(key, []).append(f)
+            stage_of[f] = k
+    return RunFiles("oommf", root, series, None, pbc=_run_json_pbc(root), stages=stages,
+                    stage_of=stage_of)
+
+
+def _join_stages(run: RunFiles, partial_last_row: PartialRow
+                 ) -> tuple[pd.DataFrame | None, Callable[[Path, float | None], float]]:
+    """The stages' tables as one (``t`` shifted to the run's clock) and the function
+    giving a snapshot's run time from its file and header time."""
+    offsets: dict[int, float] = {}
+    timeless: dict[int, bool] = {}
+    frames = []
+    units: dict[str, str] = {}
+    offset = 0.0
+    for k, _name, kind, table in run.stages:
+        offsets[k] = offset
+        timeless[k] = kind in _TIMELESS_STAGES
+        end = 0.0
+        if table is None and not timeless[k]:  # no table: the last snapshot's time
+            times = [read_ovf_header(f).time for f, s in run.stage_of.items() if s == k]
+            end = max((t for t in times if t is not None), default=0.0)
+        if table is not None:
+            df = read_table(table, partial_last_row=partial_last_row)
+            units.update(df.attrs.get("units", {}))
+            df = df.copy()
+            if timeless[k] or "t" not in df.columns:
+                df["t"] = offset
+            else:
+                if len(df):
+                    end = float(df["t"].iloc[-1])
+                df["t"] = df["t"] + offset
+            frames.append(df)
+        if not timeless[k]:
+            offset += end
+    table_df = None
+    if frames:
+        table_df = pd.concat(frames, ignore_index=True, sort=False)
+        table_df = table_df[["t", *[c for c in table_df.columns if c != "t"]]]
+        table_df.attrs["units"] = {**units, "t": "s"}
+
+    def clock(path: Path, time: float | None) -> float:
+        k = run.stage_of[path]
+        return offsets[k] if timeless[k] or time is None else offsets[k] + time
+
+    return table_df, clock
 
 
 def _sweep_members(paths) -> list[Path]:
@@ -409,10 +532,15 @@ def _check_same_mesh(ref: OVFHeader, h: OVFHeader) -> None:
 
 
 def _variable_name(kind: str, key: str, h: OVFHeader, taken: Mapping) -> str:
+    named = re.match(r"^(\w+):(\w+):(\w[^:]*)$", h.title)  # Oxs_<class>:<instance>:<output>
     if kind == "oommf" and "::" in h.title:
         owner, _, quantity = h.title.partition("::")
         owner = re.sub(r"^Oxs_", "", owner)
         name = quantity if owner.endswith("Driver") else f"{owner}_{quantity}"
+    elif kind == "oommf" and named:
+        # a named energy term: its field is H_<name>, as the built-in solver's snapshots
+        instance, quantity = named.group(2), named.group(3)
+        name = f"H_{instance}" if quantity == "Field" else f"{instance}_{quantity}"
     else:
         name = key
     name = re.sub(r"\W+", "_", name).strip("_") or component_names(h.labels)[0] or "field"
@@ -427,7 +555,7 @@ def _load_frame(header: OVFHeader, dtype: np.dtype) -> np.ndarray:
     return np.asarray(read_ovf_values(header, mmap=False), dtype=dtype)[None]
 
 
-def _stack(headers: list[OVFHeader]) -> xr.DataArray:
+def _stack(headers: list[OVFHeader], times: list[float] | None = None) -> xr.DataArray:
     h0 = headers[0]
     dtype = np.dtype("f4") if all(h.representation == "bin4" for h in headers) else np.dtype("f8")
     # One task per file in a single-layer graph: cheaper to build and to cull than
@@ -441,7 +569,7 @@ def _stack(headers: list[OVFHeader]) -> xr.DataArray:
     coords: dict = {ax: (ax, c, {"units": "m"}) for ax, c in h0.coords().items()}
     coords["c"] = list(comps)
     coords["file"] = ("t", [os.path.basename(h.path) for h in headers])  # renamed per variable
-    times = [h.time for h in headers]
+    times = [h.time for h in headers] if times is None else times
     if all(t is not None for t in times):
         coords["t"] = ("t", np.array(times), {"units": "s"})
     for extra in ("iteration", "stage"):

@@ -1,0 +1,793 @@
+r"""The ``oommf`` backend: a study point as OOMMF MIF files, run with ``boxsi``.
+
+Each stage of the study is its own MIF file, ``stage<k>.mif`` with OOMMF basename
+``stage<k>_<type>`` (``stage0_minimize``, ``stage1_evolve`` ...). The model is built
+with micromagneticmodel and the MIF text comes from oommfc's script functions
+(``oommfc.scripts.mesh_script``, ``energy_script``, ``driver_script``) wherever
+ubermag has the feature; what it cannot say is added in
+:mod:`orchestrator.backends.mif_patches` (region raster, initial state, Ms, 12-neighbour
+kernel, stage times, output schedule, Tcl time profiles).
+
+Files in the point folder (``render``)
+--------------------------------------
+``m0.ovf``        the study's initial state (:func:`orchestrator.study.initial.initial_m`)
+``regions.txt``   the region raster (:func:`orchestrator.study.raster.rasterize`), read by
+                  an ``Oxs_ScriptAtlas`` cell by cell: OOMMF's regions are exactly the
+                  study's (one full region uses oommfc's ``Oxs_BoxAtlas`` instead)
+``stage<k>.mif``  one MIF per stage; stage k > 0 starts from the last magnetisation of
+                  stage k − 1, passed as ``boxsi -parameters "m0_file <file>"``
+
+Output (``execute``) goes to ``run.out/``: ``stage<k>_<type>.odt`` (a row at the end of
+every driver stage) and ``stage<k>_<type>-Oxs_*Driver-Magnetization-*.omf``, plus the
+initial state (iteration 0) of stage 0; ``run.json`` (the periodic axes, which OVF does
+not record) and ``boxsi.log``. :func:`analysis.open_run` combines the stages in
+order (``analysis.runs``): evolve stages advance the clock, minimise and relax stages
+take no time (as mumax3's ``minimize()``/``relax()`` and the built-in solver), so ``t``
+is the same on every backend.
+
+Mapping (OOMMF conventions from its source, ``app/oxs``; ubermag names in brackets)
+-----------------------------------------------------------------------------------
+===============  ==============================================================================
+mesh             ``Oxs_RectangularMesh``, ``Oxs_PeriodicRectangularMesh`` for ``mesh.pbc``
+Ms               per region (vacuum 0), ``Oxs_AtlasScalarField``
+exchange         A uniform: ``Oxs_UniformExchange``; per region: ``Oxs_Exchange6Ngbr`` with
+                 A_ij the harmonic mean between regions (the built-in solver's, OOMMF's
+                 ``Oxs_ExchangePtwise``'s); ``12ngbr``: ``kernel 12ngbrb`` (= ``12ngbr`` for
+                 axes of ≥ 10 cells, and the built-in kernel for 5–9), on periodic meshes
+                 ``12ngbrmirror`` when every open axis has one cell (then it is the
+                 interior stencil wrapped around, as the built-in solver's)
+DMI              ``Oxs_DMI_<class>`` [``mm.DMI(crystalclass=...)``], one term per class, D
+                 matrices per region pair with ``default_D 0``: ``mean`` puts
+                 (D_C(a) + D_C(b))/2 on a–b bonds, ``zero`` lists only a–a pairs
+                 (:mod:`orchestrator.solver.terms.dmi`); OOMMF's Cnv_z sign is ours
+anisotropy       ``Oxs_UniaxialAnisotropy`` (K1 > 0 easy axis; energy K1(1 − (m·u)²));
+                 an anisotropy drive is one more term (constant in an evolve stage)
+demag            ``Oxs_Demag`` (periodic: OOMMF sums the infinite lattice, one axis only)
+field            A/m; ``Oxs_FixedZeeman``; time-dependent: ``Oxs_TransformZeeman { type
+                 diagonal }`` with a Tcl proc of ``total_time`` (the stage time)
+dynamics         ``gamma_G`` = γ0 (m/(A s)), ``alpha`` per region; relax: ``do_precess 0``
+Zhang–Li         ``Anv_SpinTEvolve_3d`` [``mm.ZhangLi``], ``u = −μB P j/(e Ms (1+ξ²))``
+                 (OOMMF's equation has ``−(u·∇)m``, mumax3's ``+``), ``beta`` = ξ
+SOT              ``Oxs_SpinXferEvolve`` [``mm.Slonczewski``], see :func:`sot_parameters`
+thermal          ``Xf_ThermHeunEvolve`` / ``Xf_ThermSpinXferEvolve`` (rk2heun, fixed step
+                 dt; ⟨h²⟩ = 2αk_BT/(γ0 μ0 Ms V dt), the built-in solver's); stage k of a
+                 study with ``thermal.seed`` s runs ``RandomSeed s + k`` (same seed, same
+                 noise on OOMMF; not the built-in solver's noise)
+minimise         ``Oxs_MinDriver`` + ``Oxs_CGEvolve``, ``stopping_mxHxm`` 0.01 A/m
+relax            ``Oxs_TimeDriver``, precession off, ``stopping_dm_dt`` 0.01 deg/ns
+evolve           ``Oxs_TimeDriver``; rk45: ``rkf54`` with ``absolute_step_error`` = tolerance
+                 (in degrees); heun / rk4: ``rk2heun`` / ``rk4`` with the fixed step dt
+===============  ==============================================================================
+
+Drives follow their stage-time profile during evolve stages. Minimise and relax stages
+hold the time at the stage start, as the built-in solver does: their drives take the
+value of their profile at t = 0.
+
+What OOMMF cannot do is refused before anything runs (:meth:`OOMMFBackend.missing`):
+OOMMF's spin-torque and thermal evolvers (``Oxs_SpinXferEvolve``,
+``Anv_SpinTEvolve_3d``, ``Xf_Therm*``) refuse periodic meshes ("Import mesh ... is not an
+Oxs_RectangularMesh object"); its 12-neighbour kernels refuse non-uniform A (they are
+``Oxs_UniformExchange`` kernels) and, except ``12ngbrmirror``, periodic meshes; its
+periodic demag takes one periodic axis; ``Oxs_UniaxialAnisotropy`` cannot change in
+time; one spin-torque evolver acts per run (one SOT drive, or one Zhang–Li drive).
+
+Running: ``tclsh $OOMMFTCL boxsi +fg stage<k>.mif -threads N -kill all -outdir run.out``
+(or the ``oommf`` command on PATH), in the point folder. Each run gets its own OOMMF
+host server: ``OOMMF_HOSTPORT`` is set to a free TCP port, so boxsi starts a private
+host and account server there, and ``-kill all`` (which then only reaches this run's
+applications) leaves nothing behind; parallel runs never share one.
+
+Examples
+--------
+>>> from orchestrator.study import validate_study
+>>> s = validate_study({"name": "film", "mesh": {"n": [8, 8, 1], "cell": [1e-9] * 3},
+...     "materials": {"default": {"Ms": 5.8e5, "A": 1.5e-11,
+...                               "dmi": {"D": 3.7e-3, "class": "Cnv_z"}}},
+...     "stages": [{"type": "minimize"}]})
+>>> mif = stage_mif(s, 0)
+>>> "Specify Oxs_DMI_Cnv_z:DMI_Cnv_z {" in mif, "main main 0.0037" in mif
+(True, True)
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from analysis.atomic import atomic_open
+from orchestrator.backends import mif_patches as patches
+from orchestrator.backends.base import (OUTPUT_DIR, Backend, SolverInfo, SolverNotFound,
+                                        UnsupportedFeature)
+from orchestrator.solver.torques.base import HBAR, MUB, QE
+from orchestrator.study.features import FEATURES, required_features
+from orchestrator.study.initial import initial_m
+from orchestrator.study.model import (GAMMA0, AnisotropyDrive, Evolve, FieldDrive, Minimize,
+                                      Relax, SOTDrive, Study, ZhangLiDrive)
+from orchestrator.study.profiles import envelope_expression, envelope_function
+from orchestrator.study.raster import Raster, rasterize
+
+__all__ = ["OOMMFBackend", "stage_mif", "stage_basename", "sot_parameters", "zhang_li_u",
+           "exchange_kernel", "MINIMIZE_MXHXM", "RELAX_DM_DT"]
+
+#: Oxs_MinDriver stopping criterion, max |m × H × m| in A/m
+MINIMIZE_MXHXM = 0.01
+#: relax stages stop when max dm/dt falls below this (deg/ns)
+RELAX_DM_DT = 0.01
+#: the constants in OOMMF's Oxs_SpinXferEvolve (spinxferevolve.cc, UpdateMeshArrays)
+OOMMF_HBAR = 1.0545717e-34
+OOMMF_QE = 1.6021765e-19
+ATLAS = "main_atlas"
+_FULL_REGION = "main"  # oommfc's name for the one region of its Oxs_BoxAtlas
+
+
+# --------------------------------------------------------------------------- mappings
+
+def sot_parameters(drive: SOTDrive, *, dz: float, thickness: float) -> dict[str, Any]:
+    r"""``Oxs_SpinXferEvolve`` parameters giving the study's spin–orbit torque.
+
+    OOMMF's torque (``spinxferevolve.cc``, ``Calculate_dm_dt``) with ``Lambda = 1``
+    and ``P_fixed = P_free = P`` is, in Gilbert form,
+    ``γ0 βε [m×(mp×m)] + γ0 βε' [mp×m]`` with ``βε = ħ J P/(2 μ0 e d Ms)``,
+    ``βε' = ħ J ε'/(μ0 e d Ms)`` and d the cell size along ``J_direction`` (z, the
+    default): the damping-like part turns m toward +mp. Ours is
+    ``c [m×(p×m) + r p×m]`` with ``c = γ0 ħ θ_SH j/(2 μ0 e t Ms)``
+    (:mod:`orchestrator.solver.torques.sot`). So ``mp = p``, ``P = θ_SH``,
+    ``ε' = r θ_SH/2`` and ``J = j d/t`` (times the ratio of our ħ/e to OOMMF's, so that
+    the coefficient is equal to the last digit).
+
+    Examples
+    --------
+    >>> from orchestrator.study.model import SOTDrive
+    >>> d = SOTDrive(j=1e11, theta_SH=0.2, p_angle=1.5707963267948966, field_like=0.5)
+    >>> p = sot_parameters(d, dz=1e-9, thickness=2e-9)
+    >>> round(p["J"] / 5e10, 6), p["P"], p["eps_prime"], [round(v, 12) for v in p["mp"]]
+    (1.0, 0.2, 0.05, [0.0, 1.0, 0.0])
+    """
+    ratio = (HBAR / QE) / (OOMMF_HBAR / OOMMF_QE)
+    return {"J": drive.j * dz / thickness * ratio, "P": float(drive.theta_SH),
+            "Lambda": 1, "eps_prime": drive.field_like * drive.theta_SH / 2,
+            "mp": tuple(float(v) for v in drive.direction)}
+
+
+def zhang_li_u(drive: ZhangLiDrive, Ms: float) -> tuple[float, float, float]:
+    r"""``Anv_SpinTEvolve_3d``'s ``u`` (m/s) for a Zhang–Li drive in a region of ``Ms``.
+
+    mumax3 and the built-in solver (:mod:`orchestrator.solver.torques.zhangli`) write
+    ``T = (u·∇)m − ξ m×(u·∇)m`` with ``u = μB P j/(e Ms (1+ξ²))``; OOMMF's evolver
+    (``spintevolve_3d.cc``) has ``−(1+αβ)/(1+α²) (u·∇)m⊥ + (β−α)/(1+α²) m×(u·∇)m``,
+    the same equation with ``u → −u`` and ``β = ξ``.
+
+    Examples
+    --------
+    >>> from orchestrator.study.model import ZhangLiDrive
+    >>> [round(v, 2) + 0.0 for v in zhang_li_u(ZhangLiDrive(j=[1e12, 0, 0], P=0.4), 5.8e5)]
+    [-39.92, 0.0, 0.0]
+    """
+    if Ms == 0:
+        return (0.0, 0.0, 0.0)
+    b = MUB * drive.P / (QE * Ms * (1 + drive.xi ** 2))
+    return tuple(-b * float(v) for v in drive.j)  # type: ignore[return-value]
+
+
+def exchange_kernel(study: Study) -> tuple[str | None, str]:
+    """OOMMF's exchange kernel equal to the built-in solver's ``12ngbr`` on this mesh,
+    or None and why there is none.
+
+    Examples
+    --------
+    >>> from orchestrator.study import validate_study
+    >>> s = validate_study({"name": "k", "mesh": {"n": [16, 16, 1], "cell": [1e-9] * 3,
+    ...     "pbc": "xy"}, "materials": {"default": {"Ms": 1e6, "A": 1e-11}},
+    ...     "energy": {"exchange_kernel": "12ngbr"}, "stages": [{"type": "minimize"}]})
+    >>> exchange_kernel(s)[0]
+    '12ngbrmirror'
+    """
+    cells = study.mesh.cells
+    pbc = study.mesh.pbc
+    if pbc:
+        open_axes = [ax for ax, n in zip("xyz", cells) if ax not in pbc and n > 1]
+        if open_axes:
+            return None, ("OOMMF's only 12-neighbour kernel for periodic meshes (12ngbrmirror) "
+                          "mirrors the free edges where the built-in solver uses OOMMF's "
+                          f"one-sided 12ngbr rows: an open axis ({', '.join(open_axes)}) must "
+                          "have one cell")
+        return "12ngbrmirror", ""
+    short = [f"{ax} ({n})" for ax, n in zip("xyz", cells) if 1 < n < 5]
+    if short:
+        return None, f"OOMMF's 12-neighbour kernel needs 1 or ≥ 5 cells per axis: {', '.join(short)}"
+    return "12ngbrb", ""
+
+
+def stage_basename(study: Study, k: int) -> str:
+    """OOMMF basename of stage ``k``: ``stage<k>_<type>``."""
+    return f"stage{k}_{study.stages[k].type}"
+
+
+# --------------------------------------------------------------------------- the plan
+
+class _Plan:
+    """What every stage of one study shares: raster, atlas, per-region values."""
+
+    def __init__(self, study: Study) -> None:
+        import discretisedfield as df
+
+        self.study = study
+        self.raster: Raster = rasterize(study)
+        names = self.raster.names
+        self.mats = {r: study.material(r) for r in names}
+        self.used = [r for i, r in enumerate(names) if (self.raster.index == i).any()]
+        self.vacuum = bool(self.raster.vacuum.any())
+        self.box_atlas = len(names) == 1 and not self.vacuum
+        nx, ny, nz = study.mesh.cells
+        size = tuple(n * c for n, c in zip(study.mesh.cells, study.mesh.cell))
+        self.mesh = df.Mesh(p1=(0.0, 0.0, 0.0), p2=size, n=(nx, ny, nz),
+                            bc=study.mesh.pbc)
+
+    def atlas_name(self, region: str) -> str:
+        return _FULL_REGION if self.box_atlas else region
+
+    def per_region(self, values: dict[str, Any], default: Any) -> Any:
+        """One value when it is the same in every cell, else ``{region: v, "default": ..}``."""
+        vals = [values.get(r, default) for r in self.used]
+        if not self.vacuum and self.used and all(_same(v, vals[0]) for v in vals):
+            return vals[0]
+        out = {self.atlas_name(r): v for r, v in values.items() if not _same(v, default)}
+        out["default"] = default
+        return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    return np.array_equal(np.asarray(a, float), np.asarray(b, float))
+
+
+def _vec(v: Iterable[float]) -> tuple[float, float, float]:
+    return tuple(float(x) for x in v)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- energy
+
+def _energy(plan: _Plan, k: int, frozen: bool) -> tuple[Any, dict[str, list[str]], bool]:
+    """micromagneticmodel energy of stage ``k``, the OOMMF field outputs of each term
+    (by mmstudy term name), and whether a term depends on time."""
+    import micromagneticmodel as mm
+
+    study, mats = plan.study, plan.mats
+    terms: list[Any] = []
+    fields: dict[str, list[str]] = {}
+    A = {r: m.A for r, m in mats.items() if m.A}
+    if A:
+        kernel = study.energy.exchange_kernel == "12ngbr"
+        value = plan.per_region(A, 0.0)
+        if kernel or not isinstance(value, dict):
+            value = float(next(iter(A.values()))) if isinstance(value, dict) else float(value)
+            terms.append(mm.Exchange(A=value, name="exch"))
+            fields["exch"] = ["Oxs_UniformExchange:exch:Field"]
+        else:
+            pairs = dict(value)
+            regions = [r for r in A]
+            for i, a in enumerate(regions):
+                for b in regions[i + 1:]:
+                    pairs[f"{a}:{b}"] = 2 * A[a] * A[b] / (A[a] + A[b])
+            terms.append(mm.Exchange(A=pairs, name="exch"))
+            fields["exch"] = ["Oxs_Exchange6Ngbr:exch:Field"]
+    classes: dict[str, dict[str, float]] = {}
+    for r, m in mats.items():
+        for d in m.dmi or []:
+            if d.D:
+                classes.setdefault(d.crystal_class, {})[r] = float(d.D)
+    for cls, D in classes.items():
+        matrix: dict[str, float] = {plan.atlas_name(r): v for r, v in D.items()}
+        if study.energy.dmi_interface == "mean" and not plan.box_atlas:
+            names = plan.raster.names
+            for i, a in enumerate(names):
+                for b in names[i + 1:]:
+                    bond = (D.get(a, 0.0) + D.get(b, 0.0)) / 2
+                    if bond:
+                        matrix[f"{a}:{b}"] = bond
+        terms.append(mm.DMI(D=matrix, crystalclass=cls, name=f"DMI_{cls}"))
+        fields.setdefault("DMI", []).append(f"Oxs_DMI_{cls}:DMI_{cls}:Field")
+    K = {r: m.K for r, m in mats.items() if m.K}
+    if K:
+        axes = {r: _unit(mats[r].K_axis or (0.0, 0.0, 1.0)) for r in K}
+        terms.append(mm.UniaxialAnisotropy(K=plan.per_region(K, 0.0),
+                                           u=_axis_param(plan, axes), name="anis"))
+        fields["anis"] = ["Oxs_UniaxialAnisotropy:anis:Field"]
+    if study.energy.demag:
+        terms.append(mm.Demag(name="Demag"))
+        fields["Demag"] = ["Oxs_Demag:Demag:Field"]
+    time_dependent = False
+    for name, d in study.active_drives(k).items():
+        factor = envelope_function(d.envelope)(0.0) if frozen else 1.0
+        varying = d.time_dependent and not frozen
+        if isinstance(d, FieldDrive):
+            H = tuple(factor * float(h) for h in d.H)
+            value = (plan.per_region({r: H for r in d.regions}, (0.0, 0.0, 0.0))
+                     if d.regions else H)
+            if not varying and not any(H):
+                continue
+            if varying:
+                proc = f"mmstudy_profile_{name}"
+                tcl = {"script": patches.transform_proc(proc, envelope_expression(d.envelope)),
+                       "script_name": proc, "script_args": "total_time",
+                       "energy": "Oxs_TransformZeeman", "type": "diagonal"}
+                terms.append(mm.Zeeman(H=value, name=name, tcl_strings=tcl))
+                fields[name] = [f"Oxs_TransformZeeman:{name}:Field"]
+                time_dependent = True
+            else:
+                terms.append(mm.Zeeman(H=value, name=name))
+                fields[name] = [f"Oxs_FixedZeeman:{name}:Field"]
+        elif isinstance(d, AnisotropyDrive):
+            if varying:  # refused by OOMMFBackend.missing
+                raise UnsupportedFeature("oommf", {"anisotropy_drive": f"drives.{name}.envelope"})
+            Kd = factor * d.K
+            if Kd == 0:
+                continue
+            regions = d.regions or plan.raster.names
+            terms.append(mm.UniaxialAnisotropy(
+                K=plan.per_region({r: Kd for r in regions}, 0.0), u=_unit(d.axis), name=name))
+            fields[name] = [f"Oxs_UniaxialAnisotropy:{name}:Field"]
+    energy = terms[0] if len(terms) == 1 else (sum(terms[1:], terms[0]) if terms else None)
+    return energy, fields, time_dependent
+
+
+def _unit(v: Iterable[float]) -> tuple[float, float, float]:
+    a = np.asarray(list(v), float)
+    return _vec(a / np.linalg.norm(a))
+
+
+def _axis_param(plan: _Plan, axes: dict[str, tuple]) -> Any:
+    vals = list(axes.values())
+    if all(_same(v, vals[0]) for v in vals):
+        return vals[0]
+    out = {plan.atlas_name(r): v for r, v in axes.items()}
+    out["default"] = (0.0, 0.0, 1.0)
+    return out
+
+
+# --------------------------------------------------------------------------- dynamics
+
+def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, str | None]:
+    """micromagneticmodel dynamics of stage ``k`` and its spin-torque kind (``"zhang_li"``,
+    ``"sot"`` or None)."""
+    import micromagneticmodel as mm
+
+    study, mats = plan.study, plan.mats
+    gamma = plan.per_region({r: m.gamma0 or GAMMA0 for r, m in mats.items()}, 0.0)
+    alpha = plan.per_region({r: m.alpha if m.alpha is not None else 0.0
+                             for r, m in mats.items()}, 0.0)
+    terms: list[Any] = [mm.Precession(gamma0=gamma)] if precess else []
+    terms.append(mm.Damping(alpha=alpha))
+    torque = None
+    for name, d in study.active_drives(k).items():
+        if not isinstance(d, (ZhangLiDrive, SOTDrive)):
+            continue
+        factor = envelope_function(d.envelope)(0.0) if frozen else 1.0
+        varying = d.time_dependent and not frozen
+        tcl = None
+        if varying:
+            proc = f"mmstudy_profile_{name}"
+            tcl = {"script": patches.profile_proc(proc, envelope_expression(d.envelope)),
+                   "script_name": proc, "script_args": "total_time"}
+        if isinstance(d, ZhangLiDrive):
+            u = {r: tuple(factor * c for c in zhang_li_u(d, m.Ms or 0.0))
+                 for r, m in mats.items()}
+            kw = {"tcl_strings": tcl} if tcl else {}
+            terms.append(mm.ZhangLi(u=plan.per_region(u, (0.0, 0.0, 0.0)), beta=d.xi, **kw))
+            torque = "zhang_li"
+        else:
+            thickness = d.thickness or study.mesh.size[2]
+            p = sot_parameters(d, dz=study.mesh.cell[2], thickness=thickness)
+            kw = {"tcl_strings": tcl} if tcl else {}
+            terms.append(mm.Slonczewski(J=p["J"] * factor, mp=p["mp"], P=p["P"],
+                                        Lambda=p["Lambda"], eps_prime=p["eps_prime"], **kw))
+            torque = "sot"
+    return sum(terms[1:], terms[0]), torque
+
+
+def _evolver(plan: _Plan, k: int, torque: str | None, thermal: bool,
+             time_dependent: bool) -> tuple[Any, dict[str, Any]]:
+    """The oommfc evolver for a relax/evolve stage, and options oommfc's class does not
+    take (added to the MIF by :func:`mif_patches.evolver_options`)."""
+    import oommfc as oc
+
+    stage = plan.study.stages[k]
+    kw: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(stage, Evolve):
+        kw["method"] = {"rk45": "rkf54", "heun": "rk2heun", "rk4": "rk4"}[stage.integrator]
+        if stage.dt is not None:
+            kw.update(min_timestep=stage.dt, max_timestep=stage.dt)
+        else:
+            kw.update(absolute_step_error=math.degrees(stage.tolerance),
+                      relative_step_error=-1, error_rate=-1)
+    if thermal:  # the same seed as the MIF's RandomSeed (which is what repeats a run)
+        seed = ((plan.study.thermal.seed if plan.study.thermal else 0) + k) % 2 ** 31
+        kw.update(uniform_seed=seed)
+        if torque == "sot":
+            return oc.Xf_ThermSpinXferEvolver(J_direction="-z", **kw), extra
+        return oc.Xf_ThermHeunEvolver(**kw), extra
+    if time_dependent:
+        kw["energy_precision"] = -1  # the transforms report ∂H/∂t = 0: no energy check
+    if torque == "zhang_li":
+        method = kw.pop("method", "rkf54")
+        return oc.SpinTEvolver(method=method), kw
+    if torque == "sot":
+        return oc.SpinXferEvolver(**kw), extra
+    return oc.RungeKuttaEvolver(**kw), extra
+
+
+# --------------------------------------------------------------------------- one stage
+
+def stage_mif(study: Study, k: int, plan: _Plan | None = None) -> str:
+    """The MIF text of stage ``k`` of ``study`` (files it reads: ``m0.ovf`` for stage 0,
+    ``regions.txt`` when the study has several regions or vacuum)."""
+    import micromagneticmodel as mm
+    import oommfc as oc
+    import discretisedfield as df
+
+    plan = plan or _Plan(study)
+    stage = study.stages[k]
+    frozen = not isinstance(stage, Evolve)
+    thermal = isinstance(stage, Evolve) and study.temperature > 0
+    basename = stage_basename(study, k)
+    system = mm.System(name=basename)
+    energy, term_fields, time_dependent = _energy(plan, k, frozen)
+    if energy is not None:
+        system.energy = energy
+    system.m = df.Field(plan.mesh, nvdim=3, value=(0.0, 0.0, 1.0))
+    label = stage.name or f"stage {k}"
+    comment = (f"mmstudy: study {study.name!r}, {label} ({stage.type}), OOMMF basename "
+               f"{basename}.\nGenerated by orchestrator/backends/oommf.py; run from this folder:\n"
+               f"  boxsi stage{k}.mif -outdir run.out"
+               + ("" if k == 0 else f" -parameters \"{patches.M0_PARAMETER} <last "
+                                    f"magnetisation of stage {k - 1}>\""))
+    seed = ((study.thermal.seed if study.thermal else 0) + k) % 2 ** 31
+    mif = patches.header(basename, comment, seed)
+
+    mesh_text = oc.scripts.mesh_script(plan.mesh)
+    if not plan.box_atlas:
+        mesh_text = patches.replace_atlas(
+            mesh_text, patches.region_atlas(ATLAS, plan.raster.names, study.mesh.cells,
+                                            study.mesh.cell), ATLAS)
+    mif += mesh_text
+    energy_text = oc.scripts.energy_script(system) if energy is not None else ""
+    if study.energy.exchange_kernel == "12ngbr" and "exch" in term_fields:
+        kernel, why = exchange_kernel(study)
+        if kernel is None:
+            raise UnsupportedFeature("oommf", {"exchange.12ngbr": f"energy.exchange_kernel ({why})"})
+        energy_text = patches.exchange_kernel(energy_text, kernel)
+    mif += energy_text
+    mif += patches.initial_state(k, stage_basename(study, k - 1) if k else None, ATLAS)
+    Ms = plan.per_region({r: m.Ms or 0.0 for r, m in plan.mats.items()}, 0.0)
+    if isinstance(Ms, dict):
+        mif += oc.scripts.util.atlas_scalar_field(Ms, "Ms", ATLAS)
+        Ms_ref = ":Ms"
+    else:
+        Ms_ref = repr(float(Ms))
+
+    if isinstance(stage, Minimize):
+        driver_name = "Oxs_MinDriver"
+        driver_text = oc.scripts.driver_script(
+            oc.MinDriver(stopping_mxHxm=MINIMIZE_MXHXM), system)
+        mags_every, fields = 1, []
+    else:
+        dynamics, torque = _dynamics(plan, k, frozen, precess=not isinstance(stage, Relax))
+        system.dynamics = dynamics
+        if thermal:
+            system.T = study.temperature
+        evolver, extra = _evolver(plan, k, torque, thermal, time_dependent)
+        driver_name = "Oxs_TimeDriver"
+        if isinstance(stage, Relax):
+            driver = oc.TimeDriver(evolver=evolver, stopping_dm_dt=RELAX_DM_DT)
+            driver_text = oc.scripts.driver_script(driver, system, t=0.0, n=1)
+            mags_every, fields = 1, []
+        else:
+            step = stage.table_every or stage.save_every
+            count, last = _stage_count(stage.duration, step)
+            driver = oc.TimeDriver(evolver=evolver)
+            driver_text = oc.scripts.driver_script(driver, system, t=step * count, n=count)
+            driver_text = patches.stage_times(driver_text, step, count, last)
+            mags_every = int(round(stage.save_every / step))
+            fields = [out for f in stage.fields if f != "m" for out in term_fields[f]]
+        if extra:
+            driver_text = patches.evolver_options(driver_text, extra)
+    driver_text = patches.ms_reference(driver_text, Ms_ref)
+    driver_text = patches.outputs(driver_text, driver_name, mags_every=mags_every,
+                                  initial=k == 0, fields=fields)
+    return mif + driver_text
+
+
+def _stage_count(duration: float, step: float) -> tuple[int, float | None]:
+    """Whole driver stages of ``step`` in ``duration`` and the remainder (None if none)."""
+    ratio = duration / step
+    if abs(ratio - round(ratio)) <= 1e-9 * max(ratio, 1):
+        return max(int(round(ratio)), 1), None
+    count = int(math.floor(ratio))
+    return count, duration - count * step
+
+
+# --------------------------------------------------------------------------- backend
+
+class OOMMFBackend(Backend):
+    """OOMMF (NIST) through MIF files written with oommfc, run with ``boxsi``."""
+
+    name = "oommf"
+    features = FEATURES - {"exchange.12ngbr.regions"}
+    notes = {
+        "exchange.12ngbr.regions": "OOMMF's 12-neighbour kernels belong to Oxs_UniformExchange "
+                                   "(uniform A, no vacuum)",
+        "exchange.12ngbr.pbc": "on periodic meshes only 12ngbrmirror runs, equal to the "
+                               "built-in kernel when every open axis has one cell",
+        "demag.pbc": "OOMMF's periodic demag takes one periodic axis",
+        "sot": "Oxs_SpinXferEvolve refuses periodic meshes; one SOT drive per stage",
+        "zhang_li": "Anv_SpinTEvolve_3d refuses periodic meshes; one current per stage; "
+                    "rk45 (rkf54) only",
+        "thermal": "OOMMF's Heun thermal evolvers refuse periodic meshes",
+        "thermal.torque": "Xf_ThermSpinXferEvolve does SOT; there is no thermal Zhang-Li evolver",
+        "anisotropy_drive": "Oxs_UniaxialAnisotropy cannot change in time",
+    }
+
+    # ------------------------------------------------------------------ features
+    def missing(self, study: Study) -> dict[str, str]:
+        """Features ``study`` needs that OOMMF lacks, including combinations."""
+        need = required_features(study)
+        out = {f: w for f, w in need.items() if f not in self.features}
+        mesh = study.mesh
+        if "exchange.12ngbr" in need:
+            kernel, why = exchange_kernel(study)
+            if kernel is None:
+                key = "exchange.12ngbr.pbc" if mesh.pbc else "exchange.12ngbr"
+                out[key] = f"{need['exchange.12ngbr']} ({why})"
+        if "demag.pbc" in need and len(mesh.pbc) > 1:
+            out["demag.pbc"] = f"{need['demag.pbc']} (OOMMF's Oxs_Demag takes one periodic " \
+                               f"axis, the mesh has {mesh.pbc!r})"
+        for feature, evolver in (("sot", "Oxs_SpinXferEvolve"),
+                                 ("zhang_li", "Anv_SpinTEvolve_3d"),
+                                 ("thermal", "Xf_ThermHeunEvolve")):
+            if feature in need and mesh.pbc:
+                out[feature] = (f"{need[feature]} ({evolver} refuses periodic meshes: 'not an "
+                                "Oxs_RectangularMesh object')")
+        for k, st in enumerate(study.stages):
+            active = study.active_drives(k)
+            torques = {n: d for n, d in active.items() if isinstance(d, (SOTDrive, ZhangLiDrive))}
+            if isinstance(st, Minimize):
+                torques = {}
+            kinds = {type(d) for d in torques.values()}
+            if len(torques) > 1:
+                feat = "sot" if SOTDrive in kinds else "zhang_li"
+                out[feat] = (f"drives.{', drives.'.join(torques)} (stage {k}: OOMMF runs one "
+                             "spin-torque evolver with one current)")
+            if not isinstance(st, Evolve):
+                continue
+            zl = [n for n, d in torques.items() if isinstance(d, ZhangLiDrive)]
+            if zl and st.integrator != "rk45":
+                out[f"integrator.{st.integrator}"] = (
+                    f"stages.{k}.integrator (Anv_SpinTEvolve_3d, OOMMF's Zhang-Li evolver, has "
+                    "no Heun step, and its rk2/rk4 steps stop OOMMF 2.1a0 with 'max spin angle "
+                    "set to two different values': use rk45, with dt for a fixed step)")
+            if study.temperature > 0:
+                if zl:
+                    out["thermal.torque"] = (f"drives.{zl[0]} (OOMMF has no thermal Zhang-Li "
+                                             "evolver)")
+                if st.integrator != "heun":
+                    out[f"integrator.{st.integrator}"] = (
+                        f"stages.{k}.integrator (OOMMF's thermal evolvers step with rk2heun)")
+            for name, d in active.items():
+                if isinstance(d, AnisotropyDrive) and d.time_dependent:
+                    out["anisotropy_drive"] = (f"drives.{name}.envelope (Oxs_UniaxialAnisotropy "
+                                               "is fixed in time; a constant one is supported)")
+            names = _field_names(study, k)
+            unknown = [f for f in st.fields if f != "m" and f not in names]
+            if unknown:
+                out["evolve.term_fields"] = (f"stages.{k}.fields ({', '.join(unknown)}: OOMMF "
+                                             f"saves m and {', '.join(sorted(names)) or 'nothing else'})")
+        return out
+
+    # ------------------------------------------------------------------ finding
+    def _command(self) -> tuple[list[str] | None, str]:
+        tcl = os.environ.get("OOMMFTCL")
+        if tcl:
+            if not Path(tcl).is_file():
+                return None, f"OOMMFTCL={tcl}: no such file (it should name OOMMF's oommf.tcl)"
+            tclsh = shutil.which("tclsh")
+            if tclsh is None:
+                return None, f"OOMMFTCL={tcl} is set but tclsh is not on PATH"
+            return [tclsh, tcl], f"OOMMFTCL={tcl} (tclsh {tclsh})"
+        exe = shutil.which("oommf")
+        if exe:
+            return [exe], f"oommf on PATH: {exe}"
+        return None, ("OOMMF not found: set OOMMFTCL to the path of oommf.tcl, or put the "
+                      "oommf command on PATH")
+
+    def find(self) -> SolverInfo:
+        """Locate OOMMF (``$OOMMFTCL``, then ``oommf`` on PATH) and ask its version."""
+        cmd, how = self._command()
+        if cmd is None:
+            return SolverInfo(self.name, False, how)
+        try:
+            res = subprocess.run([*cmd, "+version"], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            return SolverInfo(self.name, False, f"{how}: '+version' failed: {err}")
+        text = res.stdout + res.stderr
+        m = re.search(r"OOMMF\s+(\d[\w.]*)", text)
+        if res.returncode != 0 or m is None:
+            tail = " ".join(text.strip().splitlines()[-3:])
+            return SolverInfo(self.name, False, f"{how}: '+version' failed (exit status "
+                                                f"{res.returncode}): {tail}")
+        return SolverInfo(self.name, True, how, m.group(1))
+
+    # ------------------------------------------------------------------ rendering
+    def render(self, study: Study, folder: Path) -> list[Path]:
+        """Write ``m0.ovf``, ``regions.txt`` (several regions or vacuum) and one
+        ``stage<k>.mif`` per stage into ``folder``."""
+        from analysis.ovf import write_ovf
+
+        self.check(study)
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        plan = _Plan(study)
+        written = []
+        m0 = initial_m(study, plan.raster)
+        written.append(write_ovf(folder / patches.M0_FILE, m0, cell=study.mesh.cell,
+                                 pmin=(0.0, 0.0, 0.0), title="m0", overwrite=True))
+        if not plan.box_atlas:
+            path = folder / patches.REGION_FILE
+            with atomic_open(path, "w", overwrite=True) as fh:
+                fh.write(patches.region_file_text(plan.raster.index))
+            written.append(path)
+        for k in range(len(study.stages)):
+            path = folder / f"stage{k}.mif"
+            with atomic_open(path, "w", overwrite=True) as fh:
+                fh.write(stage_mif(study, k, plan))
+            written.append(path)
+        return written
+
+    # ------------------------------------------------------------------ running
+    def execute(self, study: Study, folder: Path, *, log: IO[str], threads: int | None = None,
+                gpu: int | None = None) -> None:
+        """Run the rendered stages in order with ``boxsi`` (output in ``folder/run.out``).
+
+        Raises
+        ------
+        SolverNotFound
+            If OOMMF is not installed.
+        FileExistsError
+            If ``run.out`` already holds output (nothing is overwritten).
+        RuntimeError
+            If a stage fails (its exit status and the log's tail in the message).
+        """
+        cmd, how = self._command()
+        if cmd is None:
+            raise SolverNotFound(how)
+        folder = Path(folder)
+        out = folder / OUTPUT_DIR
+        mifs = [folder / f"stage{k}.mif" for k in range(len(study.stages))]
+        missing = [p.name for p in mifs if not p.is_file()]
+        if missing:
+            raise FileNotFoundError(f"{folder}: {', '.join(missing)} not rendered (call render first)")
+        if out.exists() and any(out.iterdir()):
+            raise FileExistsError(f"{out}: already holds output; move it away to run again")
+        out.mkdir(parents=True, exist_ok=True)
+        # OVF does not record periodicity: analysis.open_run reads it from here
+        with atomic_open(out / "run.json", "w") as fh:
+            json.dump({"backend": self.name, "study": study.name, "pbc": study.mesh.pbc,
+                       "stages": [stage_basename(study, k) for k in range(len(mifs))]}, fh,
+                      indent=2)
+            fh.write("\n")
+        env = dict(os.environ, OOMMF_HOSTPORT=str(_free_port()))
+        previous: Path | None = None
+        for k, mif in enumerate(mifs):
+            args = [*cmd, "boxsi", "+fg", mif.name, "-exitondone", "1", "-kill", "all",
+                    "-outdir", OUTPUT_DIR, "-logfile", f"{OUTPUT_DIR}/boxsi.log"]
+            if threads:
+                args += ["-threads", str(int(threads))]
+            if previous is not None:
+                args += ["-parameters", f"{patches.M0_PARAMETER} {{{previous.relative_to(folder)}}}"]
+            log.write(f"[oommf] stage {k}: {' '.join(args)}\n")
+            log.flush()
+            boxsi_log = out / "boxsi.log"
+            start = boxsi_log.stat().st_size if boxsi_log.is_file() else 0
+            rc, tail = _run(args, folder, env, log)
+            basename = stage_basename(study, k)
+            last = last_magnetization(out, basename)
+            logged = _read_from(boxsi_log, start)
+            # OOMMF logs some errors (an output it cannot schedule ...) and still exits 0
+            errors = [line for line in logged.splitlines()
+                      if re.search(r"\berror\b", line, re.I)]
+            if rc != 0 or last is None or errors:
+                why = (f"exit status {rc}" if rc != 0 else
+                       f"no {basename}-*-Magnetization-*.omf" if last is None else
+                       "errors in its log")
+                raise RuntimeError(f"OOMMF stage {k} ({mif.name}) failed ({why}):\n"
+                                   + "\n".join([*tail[-15:], *logged.splitlines()[-25:]]))
+            previous = last
+
+
+def _field_names(study: Study, k: int) -> set[str]:
+    """Term names whose fields an evolve stage can save (as the built-in backend's)."""
+    names = set()
+    mats = [study.material(r.name) for r in study.regions]
+    if any(m.A for m in mats):
+        names.add("exch")
+    if any(d.D for m in mats for d in m.dmi or []):
+        names.add("DMI")
+    if any(m.K for m in mats):
+        names.add("anis")
+    if study.energy.demag:
+        names.add("Demag")
+    names |= {n for n, d in study.active_drives(k).items()
+              if isinstance(d, (FieldDrive, AnisotropyDrive))}
+    return names
+
+
+def last_magnetization(out: Path, basename: str) -> Path | None:
+    """The last ``<basename>-*-Magnetization-<stage>-<iteration>.omf`` in ``out`` (by
+    driver stage, then iteration), or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for n in ("s-Oxs_TimeDriver-Magnetization-09-0000100.omf",
+    ...           "s-Oxs_TimeDriver-Magnetization-10-0000090.omf"):
+    ...     _ = (d / n).write_text("")
+    >>> last_magnetization(d, "s").name
+    's-Oxs_TimeDriver-Magnetization-10-0000090.omf'
+    """
+    pattern = re.compile(rf"^{re.escape(basename)}-[^-]+-Magnetization-(\d+)-(\d+)\.omf$")
+    found = []
+    for f in out.iterdir() if out.is_dir() else []:
+        m = pattern.match(f.name)
+        if m:
+            found.append(((int(m.group(1)), int(m.group(2))), f))
+    return max(found)[1] if found else None
+
+
+def _read_from(path: Path, start: int) -> str:
+    """The text appended to ``path`` after byte ``start`` ("" if there is no file)."""
+    if not path.is_file():
+        return ""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        return fh.read().decode(errors="replace")
+
+
+def _free_port() -> int:
+    """A TCP port nobody listens on now, for this run's private OOMMF host server."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], log: IO[str]) -> tuple[int, list[str]]:
+    """Run one boxsi, copying its output to ``log``; Ctrl-C stops its process group."""
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line.rstrip("\n"))
+            log.write(line)
+            log.flush()
+        return proc.wait(), list(tail)
+    except BaseException:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:  # pragma: no cover - already gone
+            pass
+        proc.wait()
+        raise
