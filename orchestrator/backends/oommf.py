@@ -69,7 +69,17 @@ OOMMF's spin-torque and thermal evolvers (``Oxs_SpinXferEvolve``,
 Oxs_RectangularMesh object"); its 12-neighbour kernels refuse non-uniform A (they are
 ``Oxs_UniformExchange`` kernels) and, except ``12ngbrmirror``, periodic meshes; its
 periodic demag takes one periodic axis; ``Oxs_UniaxialAnisotropy`` cannot change in
-time; one spin-torque evolver acts per run (one SOT drive, or one Zhang–Li drive).
+time; one spin-torque evolver acts per run (one SOT drive, or one Zhang–Li drive);
+``Anv_SpinTEvolve_3d`` has no Heun step and its rk2/rk4 steps stop OOMMF 2.1a0 ("max
+spin angle set to two different values"), so Zhang–Li runs use rkf54 (rk45, with dt for
+a fixed step); OOMMF's thermal evolvers step with rk2heun only.
+
+Known differences from the built-in solver (checked against it with OOMMF 2.1a0 in
+``tests/backends/test_oommf_runs.py``): per-term fields agree to ~1e-16; at free edges
+``Anv_SpinTEvolve_3d`` takes the one-sided difference (m₁ − m₀)/Δ for (u·∇)m where the
+built-in solver mirrors, (m₁ − m₀)/(2Δ); time-dependent fields report ∂H/∂t = 0 to
+OOMMF (only its ``dE/dt`` column and energy check use it; the check is switched off);
+the thermal noise is OOMMF's own (same seed, same run on OOMMF only).
 
 Running: ``tclsh $OOMMFTCL boxsi +fg stage<k>.mif -threads N -kill all -outdir run.out``
 (or the ``oommf`` command on PATH), in the point folder. Each run gets its own OOMMF

@@ -324,6 +324,38 @@ def test_thermal_runs_repeat_with_their_seed_and_parallel_runs_do_not_collide(tm
     assert float(np.abs(a.m.isel(t=-1) - a.m.isel(t=0)).max()) > 1e-3
 
 
+def test_thermal_fluctuations_follow_boltzmann(tmp_path):
+    """Uncoupled 2 nm macrospins (A = 0) in an easy axis at 30 K: after 20 ps of
+    equilibration, ⟨sin²θ⟩ over 256 cells × 21 snapshots is the Boltzmann average
+    ∫ sin²θ e^{−KV sin²θ/kT} sinθ dθ / ∫ e^{−KV sin²θ/kT} sinθ dθ (KV/kT = 19, no
+    switching). This checks the size of OOMMF's thermal field as the backend sets it
+    (σ² = 2αkT/(γ0 μ0 Ms V dt)). Tolerance 8%: the snapshots, 5 ps apart against a 5 ps
+    relaxation time, give ~2500 independent samples of a quantity whose spread equals its
+    mean (2% standard error); α = 0.5 makes a (1 + α²) slip a 25% error."""
+    from scipy.integrate import quad
+
+    backend = _oommf()
+    T, K, a = 30.0, 1e6, 2e-9
+    study = validate_study({
+        "name": "hot", "mesh": {"n": [16, 16, 1], "cell": [a] * 3},
+        "materials": {"default": {"Ms": 5.8e5, "K": K, "K_axis": [0, 0, 1], "alpha": 0.5}},
+        "thermal": {"temperature": T, "seed": 11},
+        "stages": [{"type": "evolve", "duration": 1.2e-10, "save_every": 5e-12,
+                    "integrator": "heun", "dt": 1e-14}]})
+    ds = _run(backend, study, tmp_path)
+    m = ds.m.sel(t=slice(2e-11, None)).values
+    assert m.shape[0] == 21
+    measured = float((m[..., 0] ** 2 + m[..., 1] ** 2).mean())
+    ratio = K * a ** 3 / (1.380649e-23 * T)
+
+    def weight(th):
+        return np.sin(th) * np.exp(-ratio * np.sin(th) ** 2)
+
+    exact = (quad(lambda th: np.sin(th) ** 2 * weight(th), 0, np.pi / 2)[0]
+             / quad(weight, 0, np.pi / 2)[0])
+    assert measured == pytest.approx(exact, rel=0.08)
+
+
 def test_rendered_mifs_are_what_ran(tmp_path):
     """The stage files in the point folder are the ones OOMMF read (nothing rewritten),
     and run.out holds OOMMF's files plus run.json and the log."""
