@@ -180,7 +180,7 @@ def run(
                                   help="run on the Dask scheduler at this address (the output "
                                        "folder must be on a filesystem the workers share)"),
     cluster: bool = typer.Option(False, "--cluster",
-                                 help="start a Dask cluster from the study's [run.cluster] "
+                                 help="start a Dask cluster from the study's \\[run.cluster] "
                                       "section (slurm, pbs or local)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ):
