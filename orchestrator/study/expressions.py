@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import math
 from collections.abc import Callable, Mapping
@@ -207,62 +208,62 @@ def _num(v) -> str:
     return repr(float(v)) if isinstance(v, float) else str(v)
 
 
-def to_mumax3(tree: ast.Expression, names: Mapping[str, str]) -> str:
-    """Render as mumax3 script text; ``names`` maps variables to mumax3 text (``t``)."""
-    def r(node):
-        if isinstance(node, ast.Constant):
-            return _num(node.value)
-        if isinstance(node, ast.Name):
-            return names[node.id] if node.id in names else _const(node.id, "pi", repr(math.e))
-        if isinstance(node, ast.BinOp):
-            a, b = r(node.left), r(node.right)
-            if isinstance(node.op, ast.Pow):
-                return f"pow({a}, {b})"
-            if isinstance(node.op, ast.Mod):  # floored modulo, as numpy's
-                return f"(({a}) - ({b}) * floor(({a}) / ({b})))"
-            return f"({a} {_BINOPS[type(node.op)]} {b})"
-        if isinstance(node, ast.UnaryOp):
-            return f"(-{r(node.operand)})" if isinstance(node.op, ast.USub) else r(node.operand)
-        if isinstance(node, ast.Call):
-            args = [r(a) for a in node.args]
-            fn = node.func.id
-            if fn == "mod":
-                return f"(({args[0]}) - ({args[1]}) * floor(({args[0]}) / ({args[1]})))"
-            if fn == "heaviside":  # mumax3's heaviside(0) is 0.5 (script/stdlib.go); ours 1
-                return f"ceil(heaviside({args[0]}))"
-            return f"{fn}({', '.join(args)})"
-        raise ExpressionError(f"cannot render {ast.unparse(node)!r} for mumax3")
-    return r(tree.body)
+@dataclasses.dataclass(frozen=True)
+class _Dialect:
+    """What differs between the solvers' expression languages."""
+
+    label: str
+    pi: str
+    e: str
+    heaviside: str          # a format with {x}
+    float_literals: bool    # write every number as a float (Tcl: 1/2 is integer division)
 
 
-def to_tcl(tree: ast.Expression, names: Mapping[str, str]) -> str:
-    """Render as a Tcl ``expr`` body (OOMMF MIF); ``names`` maps variables to Tcl text."""
+_MUMAX3 = _Dialect("mumax3", "pi", repr(math.e),
+                   # mumax3's heaviside(0) is 0.5 (script/stdlib.go); ours is 1
+                   "ceil(heaviside({x}))", float_literals=False)
+_TCL = _Dialect("Tcl", repr(math.pi), repr(math.e), "(({x}) >= 0 ? 1.0 : 0.0)",
+                float_literals=True)
+
+
+def _render(tree: ast.Expression, names: Mapping[str, str], dialect: _Dialect) -> str:
+    def floored_mod(a: str, b: str) -> str:  # numpy's and Python's floored modulo
+        return f"(({a}) - ({b}) * floor(({a}) / ({b})))"
+
     def r(node):
         if isinstance(node, ast.Constant):
-            return _num(float(node.value))
+            return _num(float(node.value) if dialect.float_literals else node.value)
         if isinstance(node, ast.Name):
-            return names[node.id] if node.id in names else _const(node.id, "3.141592653589793",
-                                                                  "2.718281828459045")
+            return names[node.id] if node.id in names else _const(node.id, dialect.pi, dialect.e)
         if isinstance(node, ast.BinOp):
             a, b = r(node.left), r(node.right)
             if isinstance(node.op, ast.Pow):
                 return f"pow({a}, {b})"
             if isinstance(node.op, ast.Mod):
-                return f"(({a}) - ({b}) * floor(({a}) / ({b})))"
+                return floored_mod(a, b)
             return f"({a} {_BINOPS[type(node.op)]} {b})"
         if isinstance(node, ast.UnaryOp):
             return f"(-{r(node.operand)})" if isinstance(node.op, ast.USub) else r(node.operand)
         if isinstance(node, ast.Call):
             args = [r(a) for a in node.args]
             fn = node.func.id
-            if fn == "heaviside":
-                return f"(({args[0]}) >= 0 ? 1.0 : 0.0)"
             if fn == "mod":
-                return f"(({args[0]}) - ({args[1]}) * floor(({args[0]}) / ({args[1]})))"
-            tcl = {"min": "min", "max": "max"}.get(fn, fn)
-            return f"{tcl}({', '.join(args)})"
-        raise ExpressionError(f"cannot render {ast.unparse(node)!r} for Tcl")
+                return floored_mod(*args)
+            if fn == "heaviside":
+                return dialect.heaviside.format(x=args[0])
+            return f"{fn}({', '.join(args)})"
+        raise ExpressionError(f"cannot render {ast.unparse(node)!r} for {dialect.label}")
     return r(tree.body)
+
+
+def to_mumax3(tree: ast.Expression, names: Mapping[str, str]) -> str:
+    """Render as mumax3 script text; ``names`` maps variables to mumax3 text (``t``)."""
+    return _render(tree, names, _MUMAX3)
+
+
+def to_tcl(tree: ast.Expression, names: Mapping[str, str]) -> str:
+    """Render as a Tcl ``expr`` body (OOMMF MIF); ``names`` maps variables to Tcl text."""
+    return _render(tree, names, _TCL)
 
 
 def _const(name: str, pi: str, e: str = "2.718281828459045") -> str:
