@@ -1,5 +1,5 @@
 """The example study files in studies/examples/ load, validate and rasterise to the
-geometry of the papers' notes (/work/shared/papers/notes-001.md, notes-004.md)."""
+geometry of the papers' notes (../shared/papers/notes-001.md, notes-004.md)."""
 
 from __future__ import annotations
 
