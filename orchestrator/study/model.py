@@ -106,7 +106,9 @@ class MeshSpec(_Model):
     def _size(self):
         if min(self.cell) <= 0:
             raise ValueError(f"cell sizes must be positive, got {self.cell}")
-        if (self.extent is None) == (self.n is None):
+        if self.extent is None and self.n is None:
+            raise ValueError("the mesh size is missing: give extent (m) or n (cell counts)")
+        if self.extent is not None and self.n is not None:
             raise ValueError("give either extent (m) or n (cell counts), not both")
         if self.n is not None:
             if len(self.n) != 3 or min(self.n) < 1:
@@ -319,7 +321,10 @@ class SOTDrive(_Drive):
 
     @model_validator(mode="after")
     def _polarisation(self):
-        if (self.p is None) == (self.p_angle is None):
+        if self.p is None and self.p_angle is None:
+            raise ValueError("the spin polarisation is missing: give p = [px, py, pz] or its "
+                             "in-plane angle p_angle")
+        if self.p is not None and self.p_angle is not None:
             raise ValueError("give the spin polarisation as p = [px, py, pz] or as its "
                              "in-plane angle p_angle, not both")
         if self.p is not None:
