@@ -151,7 +151,7 @@ def test_models_are_frozen_and_strict_about_fields():
         s.name = "other"
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         Material(Ms=1, Mss=2)
-    with pytest.raises(ValidationError, match="give either extent"):
+    with pytest.raises(ValidationError, match="mesh size is missing: give extent"):
         MeshSpec(cell=[1e-9] * 3)
     with pytest.raises(ValidationError, match="not a whole number of cells"):
         MeshSpec(cell=[1e-9] * 3, extent=["10.5 nm", "10 nm", "1 nm"])
