@@ -144,7 +144,7 @@ def _mesh(study: Study, raster: Raster) -> Mesh:
                 region_names={r: i for i, r in enumerate(names)}, Ms=Ms)
 
 
-def _profile(name: str, drive, clock: StageClock, scale=1.0) -> Callable[[float], float] | None:
+def _profile(name: str, drive, clock: StageClock) -> Callable[[float], float] | None:
     """The drive's factor at solver time t (None when it is constant and always on)."""
     f = envelope_function(drive.envelope)
     if not drive.time_dependent and clock.always_on(name):
@@ -153,7 +153,7 @@ def _profile(name: str, drive, clock: StageClock, scale=1.0) -> Callable[[float]
     def factor(t: float) -> float:
         if name not in clock.active:
             return 0.0
-        return scale * f(t - clock.start)
+        return f(t - clock.start)
 
     return factor
 
@@ -216,8 +216,8 @@ def build_simulation(study: Study, *, threads: int | None = None,
             torques.append(SpinOrbitTorque(p=d.direction, j=j, theta_SH=d.theta_SH,
                                            thickness=d.thickness, field_like=d.field_like))
     alpha = {r: (m.alpha if m.alpha is not None else 0.5) for r, m in mats.items()}
-    gammas = {m.gamma0 for m in mats.values() if m.gamma0 is not None}
-    gamma0 = gammas.pop() if len(gammas) == 1 else GAMMA0
+    used = raster.used
+    gamma0 = study.gamma0(used[0]) if used else GAMMA0  # one γ0: "gamma.regions" is refused
     seed = study.thermal.seed if study.thermal else None
     sim = Simulation(mesh, terms, alpha=alpha, gamma0=gamma0, torques=torques,
                      temperature=study.temperature or None, seed=seed)
@@ -248,6 +248,7 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
         log.flush()
 
     try:
+        clock.active = frozenset(study.active_drives(0))  # the initial row: as stage 0 starts
         writer.table_row(sim.t, sim._row(0.0))
         writer.save_field("m", sim.m, sim.t, unit="1")
         for k, stage in enumerate(study.stages):

@@ -73,9 +73,9 @@ from orchestrator.backends.mx3_custom import (CustomTerm, anisotropy_drive_term,
                                               exchange12_correction, num)
 from orchestrator.study.expressions import parse, to_mumax3
 from orchestrator.study.initial import initial_m
-from orchestrator.study.model import (GAMMA0, AnisotropyDrive, Evolve, FieldDrive, Minimize,
+from orchestrator.study.model import (AnisotropyDrive, Evolve, FieldDrive, Minimize,
                                       SOTDrive, Study, ZhangLiDrive)
-from orchestrator.study.profiles import envelope_expression
+from orchestrator.study.profiles import envelope_expression, envelope_function
 from orchestrator.study.raster import Raster, rasterize
 from orchestrator.study.units import MU0
 
@@ -232,9 +232,7 @@ def _active_torques(study: Study, k: int) -> tuple[list, list]:
     """(Zhang–Li drives, SOT drives) acting in stage k with a non-zero amplitude; none
     in minimise/relax stages (the built-in solver applies no spin torque there, and
     mumax3's minimize()/relax() would add them to their descent direction)."""
-    if not isinstance(study.stages[k], Evolve):
-        return [], []
-    act = study.active_drives(k)
+    act = study.active_torques(k)
     zl = [(n, d) for n, d in act.items() if isinstance(d, ZhangLiDrive)
           and d.P != 0 and any(d.j)]
     sot = [(n, d) for n, d in act.items() if isinstance(d, SOTDrive)
@@ -243,7 +241,7 @@ def _active_torques(study: Study, k: int) -> tuple[list, list]:
 
 
 def _sot_key(study: Study, d: SOTDrive) -> tuple:
-    t = d.thickness if d.thickness is not None else study.mesh.size[2]
+    t = d.thickness_in(study.mesh)
     return (tuple(round(x, 12) for x in d.direction), d.theta_SH, d.field_like, t)
 
 
@@ -306,7 +304,7 @@ def sot_parameters(study: Study, d: SOTDrive) -> dict:
     >>> sot_parameters(s, SOTDrive(j=1e10, theta_SH=0.5, p=[0, -1, 0], field_like=0.2))
     {'Pol': 0.5, 'Lambda': 1.0, 'EpsilonPrime': 0.05, 'FixedLayer': (0.0, -1.0, 0.0), 'FreeLayerThickness': 1e-09}
     """
-    t = d.thickness if d.thickness is not None else study.mesh.size[2]
+    t = d.thickness_in(study.mesh)
     return {"Pol": d.theta_SH, "Lambda": 1.0, "EpsilonPrime": d.field_like * d.theta_SH / 2,
             "FixedLayer": tuple(float(x) for x in d.direction), "FreeLayerThickness": t}
 
@@ -316,6 +314,15 @@ def _factor(drive, t0: str) -> str | None:
     if not drive.time_dependent:
         return None
     return to_mumax3(parse(envelope_expression(drive.envelope)), {"t": f"(t - {t0})"})
+
+
+def _term(value: float, drive, t0: str, frozen: bool) -> tuple[float, str | None]:
+    """``(value, factor)`` of a drive for :func:`_sum`. In a minimise/relax stage
+    (``frozen``) the profile is its value at the stage start, f(0), as on the other
+    backends: mumax3's relax() lets t run between its resets (``engine/relax.go``)."""
+    if frozen:
+        return value * envelope_function(drive.envelope)(0.0), None
+    return value, _factor(drive, t0)
 
 
 def _sum(terms: list[tuple[float, str | None]]) -> str:
@@ -373,7 +380,7 @@ def build_plan(study: Study) -> Mx3Plan:
     names = raster.names
     nx, ny, nz = study.mesh.cells
     mats = {r: study.material(r) for r in names}
-    gammas = {m.gamma0 if m.gamma0 is not None else GAMMA0 for m in mats.values()}
+    gammas = {study.gamma0(r) for r in raster.used}
     if len(gammas) > 1:
         raise ValueError("mumax3 has one GammaLL: materials.*.gamma0 must agree")
     gammaLL = gammas.pop() / MU0
@@ -509,7 +516,8 @@ def _stage_plan(study: Study, k: int, raster: Raster, gammaLL: float,
     sp = StagePlan(index=k, kind=st.type, label=label, drives=list(act))
     names = raster.names
     t0 = f"mm_t0_{k}"
-    if any(d.time_dependent for d in act.values()):
+    frozen = not isinstance(st, Evolve)
+    if not frozen and any(d.time_dependent for d in act.values()):
         sp.t0 = t0
 
     # applied field: B = mu0 H per region
@@ -517,14 +525,14 @@ def _stage_plan(study: Study, k: int, raster: Raster, gammaLL: float,
     if any(isinstance(d, FieldDrive) for d in study.drives.values()):
         sp.field = []
         if fields and all(d.regions is None for d in fields.values()):
-            comps = tuple(_sum([(MU0 * d.H[c], _factor(d, t0)) for d in fields.values()])
+            comps = tuple(_sum([_term(MU0 * d.H[c], d, t0, frozen) for d in fields.values()])
                           for c in range(3))
             sp.field.append((None, comps))
         elif fields:
             for i, r in enumerate(names):
                 here = [d for d in fields.values() if d.regions is None or r in d.regions]
                 if here:
-                    comps = tuple(_sum([(MU0 * d.H[c], _factor(d, t0)) for d in here])
+                    comps = tuple(_sum([_term(MU0 * d.H[c], d, t0, frozen) for d in here])
                                   for c in range(3))
                     sp.field.append((i, comps))
 
@@ -533,7 +541,7 @@ def _stage_plan(study: Study, k: int, raster: Raster, gammaLL: float,
         d = study.drives[dname]
         settings: list[tuple[int | None, str]] = []
         if dname in act:
-            value = _sum([(2.0 * d.K, _factor(d, t0))])
+            value = _sum([_term(2.0 * d.K, d, t0, frozen)])
             if d.regions is None:
                 settings.append((None, value))
             else:
@@ -547,13 +555,13 @@ def _stage_plan(study: Study, k: int, raster: Raster, gammaLL: float,
             raise ValueError(f"stages.{k}: Zhang–Li and SOT together (one J in mumax3)")
         if zl:
             d0 = zl[0][1]
-            J = tuple(_sum([(d.j[c], _factor(d, t0)) for _, d in zl])
+            J = tuple(_sum([_term(d.j[c], d, t0, frozen) for _, d in zl])
                       for c in range(3))
             sp.torque = {"kind": "zhang_li", "J": J, "Pol": zhang_li_pol(d0.P, gammaLL),
                          "Xi": d0.xi}
         elif sot:
             p = sot_parameters(study, sot[0][1])
-            p["J"] = ("0", "0", _sum([(d.j, _factor(d, t0)) for _, d in sot]))
+            p["J"] = ("0", "0", _sum([_term(d.j, d, t0, frozen) for _, d in sot]))
             p["kind"] = "sot"
             sp.torque = p
         else:

@@ -123,7 +123,7 @@ from orchestrator.backends.base import (OUTPUT_DIR, Backend, SolverInfo, SolverN
 from orchestrator.solver.torques.base import HBAR, MUB, QE
 from orchestrator.study.features import FEATURES, required_features
 from orchestrator.study.initial import initial_m
-from orchestrator.study.model import (GAMMA0, AnisotropyDrive, Evolve, FieldDrive, Minimize,
+from orchestrator.study.model import (AnisotropyDrive, Evolve, FieldDrive, Minimize,
                                       Relax, SOTDrive, Study, ZhangLiDrive)
 from orchestrator.study.profiles import envelope_expression, envelope_function
 from orchestrator.study.raster import Raster, rasterize
@@ -374,15 +374,13 @@ def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, st
     import micromagneticmodel as mm
 
     study, mats = plan.study, plan.mats
-    gamma = plan.per_region({r: m.gamma0 or GAMMA0 for r, m in mats.items()}, 0.0)
+    gamma = plan.per_region({r: study.gamma0(r) for r in mats}, 0.0)
     alpha = plan.per_region({r: m.alpha if m.alpha is not None else 0.0
                              for r, m in mats.items()}, 0.0)
     terms: list[Any] = [mm.Precession(gamma0=gamma)] if precess else []
     terms.append(mm.Damping(alpha=alpha))
     torque = None
-    for name, d in study.active_drives(k).items():
-        if not isinstance(d, (ZhangLiDrive, SOTDrive)):
-            continue
+    for name, d in study.active_torques(k).items():  # none in relax stages
         factor = envelope_function(d.envelope)(0.0) if frozen else 1.0
         varying = d.time_dependent and not frozen
         tcl = None
@@ -397,8 +395,7 @@ def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, st
             terms.append(mm.ZhangLi(u=plan.per_region(u, (0.0, 0.0, 0.0)), beta=d.xi, **kw))
             torque = "zhang_li"
         else:
-            thickness = d.thickness or study.mesh.size[2]
-            p = sot_parameters(d, dz=study.mesh.cell[2], thickness=thickness)
+            p = sot_parameters(d, dz=study.mesh.cell[2], thickness=d.thickness_in(study.mesh))
             kw = {"tcl_strings": tcl} if tcl else {}
             terms.append(mm.Slonczewski(J=p["J"] * factor, mp=p["mp"], P=p["P"],
                                         Lambda=p["Lambda"], eps_prime=p["eps_prime"], **kw))
@@ -571,9 +568,7 @@ class OOMMFBackend(Backend):
                                 "Oxs_RectangularMesh object')")
         for k, st in enumerate(study.stages):
             active = study.active_drives(k)
-            torques = {n: d for n, d in active.items() if isinstance(d, (SOTDrive, ZhangLiDrive))}
-            if isinstance(st, Minimize):
-                torques = {}
+            torques = study.active_torques(k)
             kinds = {type(d) for d in torques.values()}
             if len(torques) > 1:
                 feat = "sot" if SOTDrive in kinds else "zhang_li"

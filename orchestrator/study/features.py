@@ -99,7 +99,7 @@ def required_features(study: Study) -> dict[str, str]:
         add("demag", "energy.demag")
         if study.mesh.pbc:
             add("demag.pbc", "energy.demag")
-    if len({m.gamma0 for m in mats.values()}) > 1:
+    if len({study.gamma0(r) for r in raster.used}) > 1:
         add("gamma.regions", "materials.*.gamma0")
     torque = False
     for name, d in study.drives.items():

@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
                       model_validator)
 
-from orchestrator.study.expressions import ExpressionError, names, parse, time_function
+from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
 from orchestrator.study.units import to_si
 
@@ -317,7 +317,12 @@ class SOTDrive(_Drive):
     p: Direction | None = None
     p_angle: Angle | None = None
     field_like: float = 0.0
-    thickness: Length | None = None
+    thickness: Length | None = Field(None, gt=0)
+
+    def thickness_in(self, mesh: MeshSpec) -> float:
+        """The magnetic layer thickness t in m (default the mesh thickness nz·dz, as
+        mumax3's FreeLayerThickness and OOMMF's cell edge along J)."""
+        return self.thickness if self.thickness is not None else mesh.size[2]
 
     @model_validator(mode="after")
     def _polarisation(self):
@@ -597,6 +602,20 @@ class Study(_Model):
         """The drives acting in stage ``stage`` (all, unless the stage lists some)."""
         st = self.stages[stage]
         return {k: v for k, v in self.drives.items() if st.drives is None or k in st.drives}
+
+    def active_torques(self, stage: int) -> dict[str, Drive]:
+        """The spin-torque drives (Zhang–Li, SOT) acting in stage ``stage``: those active
+        there, in an evolve stage only (minimise and relax stages apply no spin torque on
+        any backend)."""
+        if not isinstance(self.stages[stage], Evolve):
+            return {}
+        return {k: v for k, v in self.active_drives(stage).items()
+                if isinstance(v, (ZhangLiDrive, SOTDrive))}
+
+    def gamma0(self, region: str) -> float:
+        """γ0 of ``region`` in m/(A s) (default :data:`GAMMA0`)."""
+        g = self.material(region).gamma0
+        return GAMMA0 if g is None else g
 
     @property
     def temperature(self) -> float:

@@ -53,6 +53,13 @@ class Raster:
         """Cells outside every region."""
         return self.index == VACUUM
 
+    @property
+    def used(self) -> list[str]:
+        """Names of the regions that own at least one cell (a region wholly covered by
+        later ones owns none)."""
+        present = set(np.unique(self.index).tolist())
+        return [r for i, r in enumerate(self.names) if i in present]
+
     def mask(self, name: str) -> np.ndarray:
         """Cells of region ``name``."""
         return self.index == self.names.index(name)

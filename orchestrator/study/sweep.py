@@ -37,7 +37,6 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 

@@ -122,3 +122,27 @@ def test_unsupported_feature_is_refused_naming_the_field():
               materials={"default": BASE["materials"]["default"], "b": {"gamma0": 2.0e5}})
     with pytest.raises(UnsupportedFeature, match=r"gamma.regions \(asked for by materials"):
         get_backend("builtin").check(s)
+
+
+def test_initial_table_row_has_only_stage_zero_drives(tmp_path):
+    """The t = 0 row is taken as stage 0 starts: a field that stage 0 leaves out has no
+    energy there (as OOMMF's first row and mumax3's B_ext before any stage)."""
+    s = study(drives={"h": {"type": "field", "H": [0, 0, "10 mT"]}},
+              stages=[{"type": "minimize", "drives": []},
+                      {"type": "evolve", "duration": 2e-12, "save_every": 1e-12}])
+    BuiltinBackend().execute(s, tmp_path, log=io.StringIO())
+    table = analysis.read_table(tmp_path / "run.out" / "table.txt")
+    assert table["E_h"].iloc[0] == 0.0 and table["E_h"].iloc[-1] != 0.0
+
+
+def test_explicit_default_gamma_is_not_a_per_region_gamma():
+    s = study(regions=[{"name": "a"}, {"name": "b", "shape": {"type": "box", "min": [10e-9, 0],
+                                                               "max": [20e-9, 10e-9]}}],
+              materials={"default": BASE["materials"]["default"], "b": {"gamma0": 2.211e5}})
+    get_backend("builtin").check(s)  # γ0 = 2.211e5 everywhere: nothing to refuse
+
+
+def test_sot_thickness_must_be_positive():
+    with pytest.raises(Exception, match="greater than 0"):
+        study(drives={"s": {"type": "sot", "j": 1e10, "theta_SH": 1, "p": [0, 1, 0],
+                            "thickness": -1e-9}})

@@ -418,3 +418,25 @@ def test_mumax3_runs_a_point(tmp_path):
     assert np.allclose(norm[norm > 0], 1, atol=1e-5)
     with pytest.raises(FileExistsError):
         b.execute(s, tmp_path, log=io.StringIO())
+
+
+def test_relax_and_minimize_hold_drive_profiles_at_the_stage_start():
+    """In minimise/relax stages a drive takes its profile's value at the stage start (a
+    pulse from 1 ps is off, a sine is 0, a constant is on) with no expression of t:
+    mumax3's relax() lets t run between resets, the other backends freeze it."""
+    s = validate_study({
+        "name": "frozen", "mesh": {"n": [8, 8, 1], "cell": [1e-9] * 3},
+        "materials": {"default": {"Ms": 8e5, "A": 1.3e-11, "alpha": 0.5}},
+        "drives": {"pulse": {"type": "field", "H": [0, 0, 1e4],
+                             "envelope": {"type": "pulse", "t0": 1e-12, "t1": 2e-12}},
+                   "cos": {"type": "field", "H": [1e4, 0, 0],
+                           "envelope": {"type": "expression",
+                                        "expression": "cos(2*pi*1e9*t)"}}},
+        "stages": [{"type": "relax"}, {"type": "evolve", "duration": 2e-12,
+                                       "save_every": 1e-12}]})
+    relax, evolve = build_plan(s).stages
+    assert relax.t0 is None and evolve.t0 == "mm_t0_1"
+    (_, comps), = relax.field
+    assert "t" not in "".join(comps)
+    np.testing.assert_allclose([float(c) for c in comps], [MU0 * 1e4, 0.0, 0.0], rtol=1e-12)
+    assert "mm_t0_1" in "".join(evolve.field[0][1])
