@@ -57,6 +57,8 @@ OVF_SUFFIXES = {".ovf", ".omf", ".ohf", ".oef"}
 PARAMS_FILE = "params.json"
 POINT_FILE = "point.json"  # written by `mmstudy run` in each point folder
 POINT_OUTPUT = "run.out"  # ... beside the solver output folder
+POINT_STATUS = "status.json"  # ... and its state
+SWEEP_MANIFEST = "manifest.json"  # the points of an `mmstudy run` output folder
 RunKind = Literal["oommf", "mumax3", "folder"]
 #: mumax3 names autosaved files '%s%06d.ovf' (engine/save.go): the quantity is the
 #: stem without its last six digits (greedy, so 'Ku1000000.ovf' is quantity 'Ku1').
@@ -122,8 +124,12 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
                              "read_ovf, one table with read_table)")
     if not p.is_dir():
         raise FileNotFoundError(f"{p}: no such run folder or file")
-    if (p / POINT_FILE).is_file() and (p / POINT_OUTPUT).is_dir():
+    if (p / POINT_FILE).is_file():
         # a point folder of `mmstudy run`: its solver output is in run.out/
+        if not (p / POINT_OUTPUT).is_dir():
+            state = _point_state(p)
+            raise FileNotFoundError(f"{p}: this point has not run (status: {state}); run it "
+                                    "with `mmstudy run` (its inputs are not results)")
         return find_run(p / POINT_OUTPUT, basename=basename)
     names = [f.name for f in p.iterdir() if f.is_file()]
     suffixes = {Path(n).suffix.lower() for n in names}
@@ -274,7 +280,8 @@ def open_runs(
     Parameters
     ----------
     paths : path or iterable of paths
-        The run folders, or one sweep folder whose sub-folders are the runs.
+        The run folders, or one sweep folder whose sub-folders are the runs (for the
+        output folder of ``mmstudy run``: the points its ``manifest.json`` lists as done).
     params : mapping or callable, optional
         Each run's swept values: a mapping from run path (as given, or the
         sub-folder's path) to ``{name: value}``, or a function of the run path.
@@ -509,9 +516,30 @@ def _join_stages(run: RunFiles, partial_last_row: PartialRow
     return table_df, clock
 
 
+def _point_state(folder: Path) -> str:
+    """The state a point folder's ``status.json`` records ("no status" without one)."""
+    try:
+        return str(json.loads((folder / POINT_STATUS).read_text()).get("state", "unknown"))
+    except FileNotFoundError:
+        return "no status"
+    except (json.JSONDecodeError, AttributeError):
+        return "unreadable status.json"
+
+
 def _sweep_members(paths) -> list[Path]:
     if isinstance(paths, (str, os.PathLike)):
         root = Path(paths)
+        manifest = root / SWEEP_MANIFEST
+        if manifest.is_file():
+            # an `mmstudy run` folder: the finished points its manifest lists (not points
+            # still pending, failed ones, or folders of an earlier version of the study)
+            try:
+                entries = json.loads(manifest.read_text())["points"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise FormatError(manifest, "mmstudy's manifest: a JSON object with 'points'") \
+                    from None
+            done = dict.fromkeys(e["folder"] for e in entries if e.get("state") == "done")
+            return [root / f for f in done]
         subdirs = sorted((d for d in root.iterdir() if d.is_dir()), key=_natural)
         members = [d for d in subdirs if (d / PARAMS_FILE).is_file()] or subdirs
         return members

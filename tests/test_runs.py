@@ -180,3 +180,35 @@ def test_export_round_trip(tmp_path, suffix):
     assert back.attrs["kind"] == "mumax3"
     with pytest.raises(FileExistsError):
         analysis.export_dataset(ds, out)
+
+
+def _point(root, name, state, params, ran=True):
+    """A point folder as `mmstudy run` lays it out (point.json, params.json, status.json,
+    the solver output in run.out/ once it has run)."""
+    folder = root / name
+    if ran:
+        make_run(folder / "run.out", [0.0, 1e-11], extra=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "point.json").write_text("{}")
+    (folder / "params.json").write_text(json.dumps(params))
+    (folder / "status.json").write_text(json.dumps({"state": state}))
+    write_ovf(folder / "m0.ovf", _m(0.0), cell=CELL)  # an input, never a result
+    return {"folder": name, "state": state, "params": params}
+
+
+def test_a_point_that_has_not_run_is_not_opened_as_results(tmp_path):
+    _point(tmp_path, "a", "pending", {"j": 1.0}, ran=False)
+    with pytest.raises(FileNotFoundError, match="has not run .status: pending"):
+        open_run(tmp_path / "a")
+    _point(tmp_path, "b", "done", {"j": 2.0})
+    assert open_run(tmp_path / "b").sizes["t"] == 2
+
+
+def test_open_runs_of_a_run_folder_takes_the_points_its_manifest_lists_as_done(tmp_path):
+    entries = [_point(tmp_path, "p1", "done", {"j": 1.0}),
+               _point(tmp_path, "p2", "failed", {"j": 2.0}),
+               _point(tmp_path, "p3", "done", {"j": 3.0})]
+    _point(tmp_path, "old", "done", {"j": 1.0})  # a folder of an earlier version of the study
+    (tmp_path / "manifest.json").write_text(json.dumps({"points": entries}))
+    ds = open_runs(tmp_path)
+    assert ds.j.values.tolist() == [1.0, 3.0]
