@@ -222,11 +222,11 @@ def plan_study(study: Study | str | os.PathLike, *, backend: str | Backend | Non
         If a point needs a feature the backend lacks (naming feature and field).
     """
     if isinstance(study, Study):
-        source = "<study>"
+        source, base_dir = "<study>", None
     else:
-        source = str(study)
+        source, base_dir = str(study), Path(study).parent
         study = load_study(study)
-    points = expand(study, source=source)
+    points = expand(study, source=source, base_dir=base_dir)
     chosen = resolve_backend(backend or study.run.backend, points)
     for p in points:
         where = ", ".join(f"{k} = {v!r}" for k, v in p.given.items())

@@ -36,6 +36,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,8 @@ def _numeric(value: Any, unit: str | None) -> tuple[Any, Any]:
     return value, value
 
 
-def expand(study: Study, *, source: str = "<study>") -> list[Point]:
+def expand(study: Study, *, source: str = "<study>",
+           base_dir: str | os.PathLike | None = None) -> list[Point]:
     """The points of ``study``'s sweep (one point, with empty params, if it has none).
 
     Parameters
@@ -167,16 +169,22 @@ def expand(study: Study, *, source: str = "<study>") -> list[Point]:
     study : Study
     source : str
         The study file, for error messages.
+    base_dir : path, optional
+        Folder that a swept relative initial-state path is taken from (the study
+        file's folder; default the current directory).
 
     Raises
     ------
     StudyError
-        If a swept or derived value makes a point invalid (naming the point's values).
+        If a swept or derived value makes a point invalid (naming the point's values),
+        or a point's initial-state file does not exist.
     """
     base = study_data(study)
-    sweep = base.pop("sweep", None)
+    base.pop("sweep", None)
     if study.sweep is None:
-        return [Point(0, {}, {}, study.model_copy(update={"sweep": None}))]
+        point = Point(0, {}, {}, study.model_copy(update={"sweep": None}))
+        _check_files(point, source)
+        return [point]
     names = list(study.sweep.parameters)
     columns = []
     for name in names:
@@ -202,10 +210,15 @@ def expand(study: Study, *, source: str = "<study>") -> list[Point]:
         except (KeyError, ValueError) as err:
             why = err.args[0] if isinstance(err, KeyError) and err.args else err  # unquoted
             raise StudyError(source, [f"sweep point {index} ({where}): {why}"]) from None
-        try:
-            point_study = validate_study(data, source=f"{source} (sweep point {index}: {where})")
-        except StudyError as err:
-            raise err from None
+        point_study = validate_study(data, source=f"{source} (sweep point {index}: {where})",
+                                     base_dir=base_dir or Path.cwd())
         points.append(Point(index, params, given, point_study))
-    del sweep
+        _check_files(points[-1], f"{source} (sweep point {index}: {where})")
     return points
+
+
+def _check_files(point: Point, source: str) -> None:
+    """Refuse a point whose initial-state file is missing (before anything runs)."""
+    init = point.study.initial
+    if isinstance(init, FromFile) and not Path(init.path).is_file():
+        raise StudyError(source, [f"initial.path: no such file {init.path}"])

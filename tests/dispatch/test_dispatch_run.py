@@ -155,18 +155,17 @@ def test_zipped_sweep_runs_identical_points_once(tmp_path):
 
 
 def test_a_failed_point_is_retried_only_when_asked(tmp_path):
-    # two points differing in their initial-state file; the second file is gone by the
-    # time the solver reads it (studies do not check files, the solver does)
+    # two points differing in their initial-state file; the second is on the wrong mesh,
+    # which only the solver finds out when it reads the file (a real failure at run time)
     m = np.zeros((1, 16, 16, 3))
     m[..., 2] = 1.0
     good, gone = tmp_path / "good.ovf", tmp_path / "gone.ovf"
-    for f in (good, gone):
-        write_ovf(f, m, cell=(1e-9, 1e-9, 1e-9))
+    write_ovf(good, m, cell=(1e-9, 1e-9, 1e-9))
+    write_ovf(gone, m[:, :8, :8], cell=(1e-9, 1e-9, 1e-9))
     sweep = (f'[sweep]\nmode = "zip"\n[sweep.parameters.file]\nvalues = ["{good}", "{gone}"]\n'
              'set = "initial.path"\n')
     study = write_study(tmp_path, name="files", extra=sweep,
                         initial=f'[initial]\ntype = "file"\npath = "{good}"\n')
-    gone.unlink()
     out = tmp_path / "out"
     result = cli("run", study, "-q", "--out", out)
     assert result.exit_code == 1, result.output
@@ -192,6 +191,21 @@ def test_a_failed_point_is_retried_only_when_asked(tmp_path):
         ["builtin.json", "log.txt", "run.py", "status.json"]
     assert read(bad / "status.json")["started"] >= read(bad / "attempts/1/status.json")["started"]
     assert (out / entries[0]["id"] / "status.json").read_text() == done_status
+
+
+def test_a_missing_initial_state_file_is_refused_before_anything_is_written(tmp_path):
+    sweep = ('[sweep]\n[sweep.parameters.file]\nvalues = ["here.ovf", "missing.ovf"]\n'
+             'set = "initial.path"\n')
+    m = np.zeros((1, 16, 16, 3))
+    m[..., 2] = 1.0
+    write_ovf(tmp_path / "here.ovf", m, cell=(1e-9, 1e-9, 1e-9))
+    study = write_study(tmp_path, name="files", extra=sweep,
+                        initial='[initial]\ntype = "file"\npath = "here.ovf"\n')
+    result = cli("run", study, "--out", tmp_path / "out")  # relative to the study file
+    assert result.exit_code == 2, result.output
+    assert "sweep point 1" in result.output and "initial.path: no such file" in result.output
+    assert str(tmp_path / "missing.ovf") in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_unsupported_feature_is_refused_before_anything_is_written(tmp_path):
