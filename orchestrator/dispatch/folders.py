@@ -52,7 +52,7 @@ __all__ = ["PENDING", "RUNNING", "DONE", "FAILED", "INTERRUPTED", "STATES", "POI
            "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "OUTPUT_DIR", "ATTEMPTS_DIR",
            "MANIFEST_FILE", "MANIFEST_CSV", "KEEP", "write_json", "read_json", "read_status",
            "write_status", "is_done", "archive_attempt", "write_point_files", "write_manifest",
-           "now_iso", "process_alive"]
+           "now_iso", "process_alive", "HEARTBEAT_S", "STALE_S"]
 
 PENDING, RUNNING, DONE, FAILED, INTERRUPTED = "pending", "running", "done", "failed", "interrupted"
 STATES = (PENDING, RUNNING, DONE, FAILED, INTERRUPTED)
@@ -67,6 +67,8 @@ MANIFEST_FILE = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
 #: what stays in a point folder when an attempt is moved aside (the point's identity)
 KEEP = frozenset({POINT_FILE, PARAMS_FILE, ATTEMPTS_DIR})
+HEARTBEAT_S = 60.0   # a running worker rewrites status.json this often ...
+STALE_S = 300.0      # ... and one silent for this long on another host is taken for dead
 
 
 def now_iso() -> str:
@@ -203,11 +205,25 @@ def write_manifest(out: str | os.PathLike, header: Mapping[str, Any],
         fh.write(buf.getvalue())
 
 
+def _age_s(stamp: Any) -> float:
+    """Seconds since an ISO time stamp (infinite when missing or unreadable)."""
+    try:
+        then = _dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return float("inf")
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=_dt.timezone.utc)
+    return (_dt.datetime.now(_dt.timezone.utc) - then).total_seconds()
+
+
 def process_alive(status: Mapping[str, Any]) -> bool:
-    """Whether the worker a ``running`` status names is still alive on this host
-    (a worker on another host, or a reused pid that is not a worker, counts as gone)."""
+    """Whether the worker a ``running`` status names is still alive: on this host, its
+    process (a reused pid that is not a worker counts as gone); on another host (a
+    cluster), a heartbeat newer than :data:`STALE_S` seconds."""
     pid = status.get("pid")
-    if status.get("host") != socket.gethostname() or not isinstance(pid, int):
+    if status.get("host") != socket.gethostname():
+        return _age_s(status.get("heartbeat")) < STALE_S
+    if not isinstance(pid, int):
         return False
     try:
         os.kill(pid, 0)

@@ -26,14 +26,16 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
+import uuid
 from pathlib import Path
 from typing import Any
 
-from orchestrator.dispatch.folders import (DONE, FAILED, INTERRUPTED, LOG_FILE, OUTPUT_DIR,
-                                           POINT_FILE, RUNNING, archive_attempt, now_iso,
-                                           read_json, write_status)
+from orchestrator.dispatch.folders import (DONE, FAILED, HEARTBEAT_S, INTERRUPTED, LOG_FILE,
+                                           OUTPUT_DIR, POINT_FILE, RUNNING, STATUS_FILE,
+                                           archive_attempt, now_iso, read_json, write_status)
 
 __all__ = ["run_point", "load_backend", "exit_code", "main"]
 
@@ -93,22 +95,23 @@ def run_point(folder: str | os.PathLike, *, threads: int | None = None, gpu: int
     status: dict[str, Any] = {
         "state": RUNNING, "id": info.get("id"), "backend": info.get("backend"),
         "solver": None, "host": socket.gethostname(), "pid": os.getpid(),
-        "started": now_iso(), "finished": None, "wall_s": None, "exit_code": None,
-        "error": None, "scripts": [],
+        "attempt": uuid.uuid4().hex, "started": now_iso(), "heartbeat": now_iso(),
+        "finished": None, "wall_s": None, "exit_code": None, "error": None, "scripts": [],
     }
     write_status(folder, status)
     t0 = time.monotonic()
-    with open(folder / LOG_FILE, "a", buffering=1) as log:
+    beat = _Heartbeat(folder, status)
+    with beat, open(folder / LOG_FILE, "a", buffering=1) as log:
         log.write(f"# mmstudy worker: point {info.get('id')} on {info.get('backend')}, "
                   f"host {status['host']}, pid {status['pid']}, {status['started']}\n")
         try:
             backend = load_backend(info)
             status["solver"] = dataclasses.asdict(backend.find())
             study = _point_study(info, folder, backend)
-            write_status(folder, status)
+            beat.write()
             scripts = backend.render(study, folder)
             status["scripts"] = [_relative(p, folder) for p in scripts or []]
-            write_status(folder, status)
+            beat.write()
             backend.execute(study, folder, log=log, threads=threads, gpu=gpu)
             if not (folder / OUTPUT_DIR).is_dir():
                 raise RuntimeError(f"backend {backend.name!r} finished without writing "
@@ -130,11 +133,55 @@ def run_point(folder: str | os.PathLike, *, threads: int | None = None, gpu: int
                 if status["state"] == RUNNING:  # a BaseException other than Ctrl-C
                     status["state"] = INTERRUPTED
                 status["exit_code"] = exit_code(status)
-                write_status(folder, status)
-                log.write(f"# {status['state']} after {status['wall_s']} s\n")
+                if beat.write(final=True):
+                    log.write(f"# {status['state']} after {status['wall_s']} s\n")
+                else:
+                    log.write("# another attempt has taken this point over; its status is "
+                              "left as it is\n")
             finally:
                 _finishing = False
     return status
+
+
+class _Heartbeat:
+    """Rewrites ``status.json`` every :data:`HEARTBEAT_S` seconds while the point runs
+    (``heartbeat``: the time), so a dispatcher on another host can tell a running point
+    from a dead one (:func:`orchestrator.dispatch.folders.process_alive`). Every write
+    first checks that the status on disk is still this attempt's: a later attempt that
+    took the point over is never overwritten."""
+
+    def __init__(self, folder: Path, status: dict[str, Any]) -> None:
+        self.folder, self.status = folder, status
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            self.write()
+
+    def write(self, final: bool = False) -> bool:
+        """Write the status (with a fresh heartbeat); False if another attempt owns it."""
+        with self._lock:
+            if final:
+                self._stop.set()
+            on_disk = read_json(self.folder / STATUS_FILE)
+            if isinstance(on_disk, dict) and on_disk.get("attempt") not in (
+                    None, self.status["attempt"]):
+                return False
+            if not final and self._stop.is_set() and self.status["state"] != RUNNING:
+                return True
+            self.status["heartbeat"] = now_iso()
+            write_status(self.folder, self.status)
+            return True
 
 
 def _point_study(info: dict[str, Any], folder: Path, backend):

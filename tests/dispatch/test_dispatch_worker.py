@@ -78,3 +78,30 @@ def test_worker_refuses_a_folder_without_point_json(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "orchestrator.dispatch.worker", str(tmp_path)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "no point.json" in proc.stderr
+
+
+def test_a_point_running_on_another_host_is_busy_until_its_heartbeat_goes_stale():
+    import datetime as dt
+
+    from orchestrator.dispatch.folders import STALE_S, now_iso, process_alive
+
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=2 * STALE_S)).isoformat()
+    assert process_alive({"state": "running", "host": "node-17", "pid": 1, "heartbeat": now_iso()})
+    assert not process_alive({"state": "running", "host": "node-17", "pid": 1, "heartbeat": old})
+    assert not process_alive({"state": "running", "host": "node-17", "pid": 1})
+
+
+def test_a_worker_never_overwrites_the_status_of_an_attempt_that_took_over(tmp_path):
+    """The final write of a worker whose point was taken over (its status now names
+    another attempt) leaves that status alone."""
+    from orchestrator.dispatch.folders import read_status, write_status
+    from orchestrator.dispatch.worker import _Heartbeat
+
+    mine = {"state": "running", "attempt": "a1"}
+    write_status(tmp_path, mine)
+    beat = _Heartbeat(tmp_path, mine)
+    assert beat.write() and read_status(tmp_path)["attempt"] == "a1"
+    write_status(tmp_path, {"state": "running", "attempt": "b2"})  # another attempt
+    mine["state"] = "done"
+    assert not beat.write(final=True)
+    assert read_status(tmp_path) == {"state": "running", "attempt": "b2"}
