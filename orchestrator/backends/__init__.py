@@ -1,7 +1,6 @@
 """Backends: the built-in solver, mumax3 and OOMMF behind one interface (``base.py``)."""
 
 from orchestrator.backends.base import (Backend, SolverInfo, SolverNotFound, UnsupportedFeature,
-                                        choose_backend, get_backend)
+                                        get_backend)
 
-__all__ = ["Backend", "SolverInfo", "SolverNotFound", "UnsupportedFeature", "choose_backend",
-           "get_backend"]
+__all__ = ["Backend", "SolverInfo", "SolverNotFound", "UnsupportedFeature", "get_backend"]

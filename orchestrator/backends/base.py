@@ -27,13 +27,13 @@ from orchestrator.study.features import required_features
 from orchestrator.study.model import Study
 
 __all__ = ["Backend", "SolverInfo", "UnsupportedFeature", "SolverNotFound", "BACKENDS",
-           "get_backend", "choose_backend", "OUTPUT_DIR"]
+           "get_backend", "OUTPUT_DIR"]
 
 OUTPUT_DIR = "run.out"
 BACKENDS = {"builtin": "orchestrator.backends.builtin:BuiltinBackend",
             "mumax3": "orchestrator.backends.mumax3:Mumax3Backend",
             "oommf": "orchestrator.backends.oommf:OOMMFBackend"}
-AUTO_ORDER = ("mumax3", "oommf", "builtin")
+AUTO_ORDER = ("mumax3", "oommf", "builtin")  # --backend auto (dispatch.run.resolve_backend)
 
 
 class UnsupportedFeature(ValueError):
@@ -74,8 +74,10 @@ class Backend(abc.ABC):
         """Locate the solver (no side effects)."""
 
     def missing(self, study: Study) -> dict[str, str]:
-        """Features ``study`` needs that this backend lacks (feature → study field)."""
-        return {f: w for f, w in required_features(study).items() if f not in self.features}
+        """Features ``study`` needs that this backend lacks (feature → the study field
+        that asks for it, and why the backend lacks it where :attr:`notes` says)."""
+        return {f: (f"{w} ({self.notes[f]})" if f in self.notes else w)
+                for f, w in required_features(study).items() if f not in self.features}
 
     def check(self, study: Study, source: str = "") -> None:
         """Raise :class:`UnsupportedFeature` if ``study`` needs what this backend lacks."""
@@ -110,15 +112,3 @@ def get_backend(name: str) -> Backend:
                          f"{', '.join(['auto', *BACKENDS])})") from None
     module, cls = target.split(":")
     return getattr(importlib.import_module(module), cls)()
-
-
-def choose_backend(study: Study, name: str = "auto") -> Backend:
-    """``name``'s backend, or for ``"auto"`` the first installed one that supports the
-    study, in the order mumax3, OOMMF, built-in."""
-    if name != "auto":
-        return get_backend(name)
-    for candidate in AUTO_ORDER:
-        backend = get_backend(candidate)
-        if backend.find().found and not backend.missing(study):
-            return backend
-    return get_backend("builtin")

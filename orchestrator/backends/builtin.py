@@ -116,6 +116,28 @@ class BuiltinBackend(Backend):
         return SolverInfo(self.name, True, "in-process (orchestrator.solver: numpy, scipy, numba)",
                           ver)
 
+    def missing(self, study: Study) -> dict[str, str]:
+        """As :meth:`Backend.missing`, plus what the solver would only find out when the
+        stage starts: a 12-neighbour kernel on an open axis of 2–4 cells (OOMMF's
+        construction needs 1 or ≥ 5), and saved fields that are not term names."""
+        out = super().missing(study)
+        nx_ny_nz = study.mesh.cells
+        if study.energy.exchange_kernel == "12ngbr":
+            short = [ax for ax, n in zip("xyz", nx_ny_nz) if ax not in study.mesh.pbc
+                     and 2 <= n <= 4]
+            if short:
+                out["exchange.12ngbr"] = (f"energy.exchange_kernel (the open axis "
+                                          f"{', '.join(short)} has 2-4 cells; the 12-neighbour "
+                                          "kernel needs 1 or at least 5)")
+        terms = term_names(study)
+        for k, st in enumerate(study.stages):
+            unknown = sorted(set(getattr(st, "fields", ())) - {"m"} - terms)
+            if unknown:
+                out["evolve.term_fields"] = (f"stages.{k}.fields ({', '.join(unknown)}: not a "
+                                             f"term of this study; terms: "
+                                             f"{', '.join(sorted(terms)) or 'none'})")
+        return out
+
     def render(self, study: Study, folder: Path) -> list[Path]:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +156,20 @@ class BuiltinBackend(Backend):
 
 
 # --------------------------------------------------------------------------- building
+
+def term_names(study: Study) -> set[str]:
+    """The names of ``study``'s field terms on this backend (``Evolve.fields`` entries)."""
+    mats = [study.material(r) for r in rasterize(study).used]
+    names = {"exch"} if any(m.A for m in mats) else set()
+    if any(d.D for m in mats for d in (m.dmi or [])):
+        names.add("DMI")
+    if any(m.K for m in mats):
+        names.add("anis")
+    if study.energy.demag:
+        names.add("Demag")
+    return names | {n for n, d in study.drives.items()
+                    if isinstance(d, (FieldDrive, AnisotropyDrive))}
+
 
 def _mesh(study: Study, raster: Raster) -> Mesh:
     names = raster.names

@@ -146,3 +146,15 @@ def test_sot_thickness_must_be_positive():
     with pytest.raises(Exception, match="greater than 0"):
         study(drives={"s": {"type": "sot", "j": 1e10, "theta_SH": 1, "p": [0, 1, 0],
                             "thickness": -1e-9}})
+
+
+def test_problems_the_solver_would_meet_mid_run_are_refused_up_front():
+    short = study(mesh={"n": [3, 16, 1], "cell": [1e-9] * 3},
+                  energy={"exchange_kernel": "12ngbr"})
+    with pytest.raises(UnsupportedFeature, match="energy.exchange_kernel .the open axis x"):
+        BuiltinBackend().check(short)
+    typo = study(stages=[{"type": "evolve", "duration": 1e-12, "save_every": 1e-12,
+                          "fields": ["m", "exchange"]}])
+    with pytest.raises(UnsupportedFeature, match=r"stages.0.fields \(exchange: not a term.*"
+                                                 r"terms: anis, exch"):
+        BuiltinBackend().check(typo)
