@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test test-slow demo bench validate clean
+.PHONY: help setup test test-slow demo bench validate clean janus janus-quick
 
 help:
 	@echo "make demo      set up .venv and run the demo (built-in solver, analysis, OOMMF data)"
@@ -12,6 +12,9 @@ help:
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
 	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
 	@echo "make validate  run the full solver-vs-OOMMF comparisons; writes validation/report.md"
+	@echo "make janus     reproduce paper 000 (Janus skyrmion), ~2 h on 2 cores; reports/janus/full/"
+	@echo "make janus-quick  the same, coarser and shorter (~5 min); reports/janus/quick/"
+	@echo "               (BACKEND=builtin|oommf|mumax3, default builtin)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +41,15 @@ bench: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/python -m orchestrator.validate validation
+
+# paper 000 (orchestrator/papers/janus): runs studies/janus/*.toml into runs/janus*/ (resumed
+# on rerun) and writes reports/janus/
+BACKEND ?= builtin
+janus: $(STAMP)
+	$(BIN)/python -m orchestrator.papers.janus --backend $(BACKEND)
+
+janus-quick: $(STAMP)
+	$(BIN)/python -m orchestrator.papers.janus --quick --backend $(BACKEND)
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .hypothesis
