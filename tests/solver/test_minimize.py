@@ -156,3 +156,32 @@ def test_relax_domain_wall(wall_chain):
     res = relax(llg, m, torque_tol=10.0)
     assert res.converged, res
     check_wall(llg, m, x, delta, A, Kw)
+
+
+def test_minimize_energy_guard_undoes_an_ascent(wall_chain):
+    """A step that raises the energy (here forced: the callback scrambles m at step 25,
+    as an overshooting Barzilai–Borwein step does to the short-wavelength modes) is undone
+    at the next energy check, and the run still ends in the analytic wall."""
+    llg, m0, x, delta, A, Kw = wall_chain
+    m = llg.prepare(m0)
+    rng = np.random.default_rng(3)
+    checked = []
+
+    def scramble(step, mm):
+        if step == 25:
+            mm[...] = llg.prepare(rng.normal(size=mm.shape))
+            checked.append(llg.energy(mm))
+
+    res = minimize(llg, m, torque_tol=1.0, max_steps=20000, callback=scramble)
+    assert res.converged and res.restarts >= 1, res
+    assert res.energy < checked[0]
+    check_wall(llg, m, x, delta, A, Kw)
+
+
+def test_minimize_without_ascent_takes_plain_bb_steps(wall_chain):
+    """The guard changes nothing while the energy falls: the steps match a plain
+    Barzilai–Borwein descent (no restarts) on the wall chain."""
+    llg, m0, *_ = wall_chain
+    m = llg.prepare(m0)
+    res = minimize(llg, m, torque_tol=1.0, max_steps=20000)
+    assert res.restarts == 0
