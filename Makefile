@@ -12,8 +12,8 @@ help:
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
 	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
 	@echo "make validate  run the full solver-vs-OOMMF comparisons; writes validation/report.md"
-	@echo "make janus     reproduce paper 000 (Janus skyrmion), ~2 h on 2 cores; reports/janus/full/"
-	@echo "make janus-quick  the same, coarser and shorter (~5 min); reports/janus/quick/"
+	@echo "make janus     reproduce paper 000 (Janus skyrmion), ~1 h 45 min on 2 cores; reports/janus/full/"
+	@echo "make janus-quick  the same, coarser and shorter (~8 min); reports/janus/quick/"
 	@echo "               (BACKEND=builtin|oommf|mumax3, default builtin)"
 
 $(STAMP): pyproject.toml

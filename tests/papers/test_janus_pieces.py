@@ -296,3 +296,19 @@ def test_report_claims_and_summary_are_json_serialisable():
     lines = headline({"fig4": res})
     assert lines == ["Fig. 4: v_y = 10 … 20 m/s for j = 1 … 2 MA/cm²; detached at 2 MA/cm²"]
     json.dumps({k: bool(c["holds"]) for k, c in res.claims.items()})
+
+
+@pytest.mark.parametrize("Q, r, mz, state", [
+    (-0.98, 14.8, 0.83, "skyrmion"),     # the core-down skyrmion in the up film
+    (-0.67, np.nan, -0.26, "domain"),    # core-down, its contour open: it reaches the edges
+    (0.98, 6.6, -0.96, "reversed"),      # what is left of a reversed film: an up bubble
+    (0.53, np.nan, 0.06, "reversed"),    # Q > 1/2: up bubbles dominate
+    (0.1, np.nan, 0.05, "pattern"),      # no net winding: domains
+    (None, None, 0.99, "collapsed"),     # no reversed object, film up
+    (None, None, -0.99, "reversed"),     # no reversed object, film down
+])
+def test_fig2_state_tells_skyrmion_from_reversal_and_collapse(Q, r, mz, state):
+    from orchestrator.papers.janus.analyse import _fig2_state
+
+    objs = pd.DataFrame({"Q": [] if Q is None else [Q], "r_contour": [] if Q is None else [r]})
+    assert _fig2_state(objs, mz) == state

@@ -218,9 +218,9 @@ def fig2(run) -> FigureResult:
             Ms = last.get("Ms")
             entry = {"mz": _mean_mz(last.m.isel(t=0), Ms), "m": last.m.isel(t=0, z=0).values}
             objs = _largest(find_objects(last))
-            if objs.empty:
-                entry.update(found=False)
-            else:
+            state = _fig2_state(objs, entry["mz"])
+            entry.update(state=state, found=state == "skyrmion")
+            if state == "skyrmion":
                 o = objs.iloc[0]
                 off = float(interface_offset(objs.iloc[[0]], x_i)[0])
                 entry.update(found=True, Q=float(o.Q), radius_nm=float(o.r_contour) * 1e9,
@@ -240,6 +240,23 @@ def fig2(run) -> FigureResult:
     table = pd.DataFrame(rows).sort_values(["model", "axis", "B_mT"]).reset_index(drop=True)
     claims = _fig2_claims(table) if not table.empty else {}
     return FigureResult("fig2", table, {"snapshots": snaps, "interface_x": x_i}, claims, notes)
+
+
+def _fig2_state(objs: pd.DataFrame, mz: float) -> str:
+    """What the minimised film holds: ``"skyrmion"`` (a core-down object, Q < −1/2),
+    ``"reversed"`` (the film turned down; at most up-magnetised bubbles are left, Q > 1/2),
+    ``"collapsed"`` (no object, film up), ``"pattern"`` (|Q| ≤ 1/2: domains, no skyrmion)
+    or ``"domain"`` (core-down, but its m_z = 0 contour does not close: it reaches the
+    film's edges). ``objs`` are the largest-first reversed objects of the frame (with
+    ``Q`` and ``r_contour``); ``mz`` the frame's mean m_z."""
+    if objs.empty:
+        return "reversed" if mz < 0 else "collapsed"
+    Q = float(objs.iloc[0].Q)
+    if Q > 0.5:
+        return "reversed"
+    if Q >= -0.5:
+        return "pattern"
+    return "skyrmion" if np.isfinite(float(objs.iloc[0].get("r_contour", 0.0))) else "domain"
 
 
 def _fig2_claims(table: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -9,6 +9,8 @@ changed); :func:`reproduce` then analyses every figure (:mod:`.analyse`), draws 
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import dataclasses
 import sys
 import time
@@ -49,6 +51,30 @@ class StudyRun:
             except ValueError:
                 status = {}
             total += float(status.get("wall_s") or 0.0)
+        return total
+
+    @property
+    def busy_s(self) -> float:
+        """Wall time during which at least one of the finished points was running (s):
+        the length of the union of their [started, finished] intervals, this run or earlier
+        ones, so pauses between runs do not count (a measured wall time, not an estimate)."""
+        spans = []
+        for p in self.points:
+            try:
+                status = read_status(p.folder) or {}
+            except ValueError:
+                continue
+            if status.get("state") == "done" and status.get("started") and status.get("finished"):
+                spans.append((_dt.datetime.fromisoformat(status["started"]),
+                              _dt.datetime.fromisoformat(status["finished"])))
+        total, end = 0.0, None
+        for a, b in sorted(spans):
+            if end is None or a > end:
+                total += (b - a).total_seconds()
+                end = b
+            elif b > end:
+                total += (b - end).total_seconds()
+                end = b
         return total
 
 

@@ -134,6 +134,43 @@ def _fig1_section(res) -> str:
             "winding; the paper quotes Q = −1.")
 
 
+def _hours_s(seconds: float) -> str:
+    """``seconds`` as ``1 h 58 min`` (or ``7 min``)."""
+    minutes = round(float(seconds) / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _hours(cost: pd.DataFrame) -> str:
+    """The summed "wall time of its points" column as ``1 h 58 min``."""
+    return _hours_s(cost["wall time of its points (s)"].sum())
+
+
+def _fig2_note(r) -> str | None:
+    """What became of the Janus skyrmion at one field, if it is not simply a larger or
+    smaller Janus skyrmion on the interface (the row ``r`` of the Fig. 2 table)."""
+    where = f"At B_{r.axis} = {r.B_mT:+g} mT"
+    state = getattr(r, "state", "skyrmion")
+    if state == "reversed":
+        return (f"{where} the film reversed (⟨m_z⟩ = {r.mz:.2f}): the skyrmion expanded through "
+                "the film.")
+    if state == "collapsed":
+        return f"{where} the skyrmion collapsed (⟨m_z⟩ = {r.mz:.3f})."
+    if state == "domain":
+        return (f"{where} the skyrmion expanded into a domain that reaches the film's edges "
+                f"(⟨m_z⟩ = {r.mz:.2f}): the film is on its way to reversal.")
+    if state == "pattern":
+        return f"{where} no skyrmion is left: the film holds a domain pattern (⟨m_z⟩ = {r.mz:.2f})."
+    if r.on_interface == False:  # noqa: E712 (a numpy/pandas bool)
+        region = "Bloch (right)" if r.offset_nm > 0 else "Néel (left)"
+        why = (", whose wall has no net in-plane moment for the field to act against"
+               if r.axis in ("x", "y") else "")
+        return (f"{where} the Janus skyrmion left the interface: it moved "
+                f"{abs(r.offset_nm):.1f} nm into the {region} region and became a normal "
+                f"skyrmion there (helicities {r.helicity_left_deg:.0f}° | "
+                f"{r.helicity_right_deg:.0f}°){why}.")
+    return None
+
+
 def _fig2_section(res) -> str:
     t = res.table
     Bmax = float(t.B_mT.abs().max())
@@ -149,21 +186,8 @@ def _fig2_section(res) -> str:
                          f"⟨m_z⟩(+{Bmax:g})": get(Bmax, "mz"),
                          f"on interface at +{Bmax:g}": get(Bmax, "on_interface")
                          if model == "janus" else "—"})
-    notes = []
-    jz = t[(t.model == "janus") & (t.axis == "z")]
-    for r in jz[jz.B_mT.abs() == Bmax].itertuples():
-        if not getattr(r, "found", True) or (isinstance(r.found, float) and np.isnan(r.found)):
-            what = ("the film reversed (⟨m_z⟩ = " f"{r.mz:.2f}): the skyrmion expanded without "
-                    "bound" if r.mz < 0 else f"the skyrmion collapsed (⟨m_z⟩ = {r.mz:.3f})")
-            notes.append(f"At B_z = {r.B_mT:+g} mT {what}.")
-    off = t[(t.model == "janus") & (t.B_mT != 0) & (t.on_interface == False)]  # noqa: E712
-    for r in off.itertuples():
-        region = "Bloch (right)" if r.offset_nm > 0 else "Néel (left)"
-        notes.append(f"At B_{r.axis} = {r.B_mT:+g} mT the Janus skyrmion left the interface: "
-                     f"it moved {abs(r.offset_nm):.1f} nm into the {region} region and became "
-                     f"a normal skyrmion there (helicities {r.helicity_left_deg:.0f}° | "
-                     f"{r.helicity_right_deg:.0f}°), whose wall has no net in-plane moment for "
-                     "the field to act against.")
+    notes = [_fig2_note(r) for r in t[(t.model == "janus") & (t.B_mT != 0)].itertuples()]
+    notes = [n for n in notes if n]
     return (f"{_md_table(pd.DataFrame(rows))}\n\n{_claims(res)}\n\n"
             + ("\n".join(f"- {n}" for n in notes) + "\n\n" if notes else "")
             + "Why: the Janus skyrmion's in-plane wall moment does not cancel (its left Néel "
@@ -300,6 +324,7 @@ def write_report(results: dict, runs: dict, folder: Path, *, pngs: dict, quick: 
         cmd += f" BACKEND={backend}"
     cost = pd.DataFrame([{"study": f"`studies/janus/{stem}.toml`", "points": len(r.points),
                           "solver time in points (s)": round(r.compute_s),
+                          "wall time of its points (s)": round(r.busy_s),
                           "wall time of this run (s)": round(r.wall_s)}
                          for stem, r in runs.items()])
     lines = [f"# Paper 000, reproduced: the Janus skyrmion ({mode} mode, {backend} backend)", "",
@@ -341,7 +366,10 @@ def write_report(results: dict, runs: dict, folder: Path, *, pngs: dict, quick: 
         lines.append("")
     lines += ["## Cost", "", _md_table(cost), "",
               f"Total: {run_wall_s:.0f} s running (points from earlier runs are reused), "
-              f"{total_wall_s:.0f} s with the analysis and the figures.", ""]
+              f"{total_wall_s:.0f} s with the analysis and the figures. *Wall time of its "
+              "points*: how long at least one of the study's points was running, over every "
+              f"run that finished them (pauses between runs left out), {_hours(cost)} in all: "
+              "what the whole reproduction costs from scratch on this machine.", ""]
     sections = {"fig1": lambda r: _fig1_section(r), "fig2": lambda r: _fig2_section(r),
                 "fig3": lambda r: _fig3_section(r, quick), "fig4": lambda r: _fig4_section(r),
                 "fig5": lambda r: _fig5_section(r, quick)}
@@ -363,7 +391,9 @@ def write_report(results: dict, runs: dict, folder: Path, *, pngs: dict, quick: 
         {"mode": mode, "backend": backend, "written": now, "headline": headline(results),
          "claims": {name: {k: bool(c["holds"]) for k, c in res.claims.items()}
                     for name, res in results.items()},
-         "run_wall_s": run_wall_s, "total_wall_s": total_wall_s}, indent=2) + "\n")
+         "run_wall_s": run_wall_s, "total_wall_s": total_wall_s,
+         "points_wall_s": float(cost["wall time of its points (s)"].sum()),
+         "cpu_count": os.cpu_count()}, indent=2) + "\n")
     return path
 
 
@@ -388,6 +418,10 @@ def write_index(folder: Path) -> Path:
             info = {}
         lines += [f"## [{sub.name}]({sub.name}/report.md)", "",
                   f"{info.get('mode', '?')} mode, {info.get('backend', '?')} backend, written "
-                  f"{info.get('written', '?')}, {info.get('total_wall_s', float('nan')):.0f} s.",
+                  f"{info.get('written', '?')}"
+                  + (f"; its points took {_hours_s(info['points_wall_s'])} of wall time on "
+                     f"{info.get('cpu_count', '?')} cores" if "points_wall_s" in info else "")
+                  + f"; the last pass {info.get('total_wall_s', float('nan')):.0f} s (finished "
+                  "points are reused).",
                   "", *[f"- {h}" for h in info.get("headline", [])], ""]
     return _write(folder / "report.md", "\n".join(lines))
