@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analysis.py --out benchmarks/results/analysis.md
 	$(BIN)/python benchmarks/bench_solver.py --out benchmarks/results/solver.md
 	$(BIN)/python benchmarks/bench_dispatch.py --out benchmarks/results/dispatch.md
+	$(BIN)/python benchmarks/bench_minimize.py --out benchmarks/results/minimize.md
 
 validate: $(STAMP)
 	$(BIN)/python -m orchestrator.validate validation

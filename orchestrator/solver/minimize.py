@@ -138,6 +138,7 @@ def minimize(
     dm_tol: float | None = None,
     dm_samples: int = 10,
     max_steps: int = 100_000,
+    guard: bool = True,
     guard_window: int = 5,
     callback: Callable[[int, np.ndarray], None] | None = None,
 ) -> MinimizeResult:
@@ -162,6 +163,10 @@ def minimize(
         Window of the dm criterion and interval of the energy checks (the guard's and
         ``energy_tol``'s).
     max_steps : int
+    guard : bool
+        Check the energy every ``dm_samples`` steps and undo rises (see the module
+        docstring). ``False`` gives mumax3's unguarded descent (an energy check then
+        costs nothing unless ``energy_tol`` asks for one).
     guard_window : int
         The energy guard's reference is the largest of this many last checked energies.
     callback : callable (step, m) -> None, optional
@@ -184,7 +189,7 @@ def minimize(
     _descent(llg, m, t, k, A)
     h = H0
     # energy guard: the last checked state, and the energies of the last checks
-    checked = m.copy()
+    checked = m.copy() if guard else m
     e_checked = llg.energy(m, t)
     recent: collections.deque[float] = collections.deque([e_checked],
                                                          maxlen=max(int(guard_window), 1))
@@ -237,10 +242,13 @@ def minimize(
             stop = "torque"
         elif dm_tol is not None and len(dms) == dms.maxlen and max(dms) < dm_tol:
             stop = "dm"
-        if stop is None and steps % dms.maxlen != 0:
+        if stop is None and (steps % dms.maxlen != 0 or not (guard or energy_tol is not None)):
             continue
+        if stop is not None and not guard:
+            reason, converged = stop, True
+            break
         e = llg.energy(m, t)
-        if rose(e):  # undo the ascent; cap the steps below the ones that overshot
+        if guard and rose(e):  # undo the ascent; cap the steps below the ones that overshot
             np.copyto(m, checked)
             _descent(llg, m, t, k, A)
             h_cap = h_used / 4.0
@@ -249,7 +257,8 @@ def minimize(
             dms.clear()
             restarts += 1
             continue
-        np.copyto(checked, m)
+        if guard:
+            np.copyto(checked, m)
         recent.append(e)
         h_cap, h_used = 2.0 * h_cap, 0.0  # let the cap relax while the descent holds
         if stop is None and energy_tol is not None:

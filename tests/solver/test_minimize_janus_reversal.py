@@ -19,13 +19,27 @@ from orchestrator.study.sweep import expand
 pytestmark = pytest.mark.slow
 
 
-def test_janus_film_at_minus_200_mT_reverses_cleanly():
+def _film():
     study = load_study_with_overrides(STUDIES_DIR / "fig2_field.toml", None)
     (point,) = [p for p in expand(study) if p.params["right_dmi"] == "T"
                 and p.params["axis"] == 2 and p.params["B"] == pytest.approx(-0.2)]
     sim, clock = build_simulation(point.study)
     clock.start, clock.active = 0.0, frozenset(point.study.active_drives(0))
+    return sim
+
+
+def test_janus_film_at_minus_200_mT_reverses_cleanly():
+    sim = _film()
     res = sim.minimize()
     assert res.converged, res
     assert res.max_torque < 1e3, res
     assert sim.m[..., 2].mean() < -0.9
+
+
+def test_without_the_guard_the_same_film_ends_disordered():
+    """The failure the guard exists for (mumax3's unguarded descent): this proves the test
+    above can fail."""
+    sim = _film()
+    res = sim.minimize(guard=False)
+    assert res.converged and res.reason == "dm"  # reported as converged ...
+    assert res.max_torque > 1e6, res             # ... far from any minimum
