@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from machine import machine_info  # noqa: E402  (benchmarks/machine.py)
+from machine import machine_info, write_results  # noqa: E402  (benchmarks/machine.py)
 from orchestrator.backends.builtin import BuiltinBackend  # noqa: E402
 from orchestrator.dispatch.run import plan_study, render_scripts, run_study  # noqa: E402
 from orchestrator.study import expand, validate_study  # noqa: E402
@@ -162,12 +162,8 @@ def main(argv=None) -> int:
     ex, rd, wk = bench_expand(), bench_render(), bench_workers()
     total = time.perf_counter() - t0
     md = render_md(info, ex, rd, wk, total)
-    out_md.parent.mkdir(parents=True, exist_ok=True)
-    out_md.write_text(md, encoding="utf-8")
-    out_md.with_suffix(".json").write_text(json.dumps(
-        {"machine": info, "total_s": total, "expand": ex, "render_per_point_s": rd,
-         "workers": wk}, indent=2) + "\n", encoding="utf-8")
-    print(md)
+    write_results(out_md, md, {"machine": info, "total_s": total, "expand": ex,
+                               "render_per_point_s": rd, "workers": wk})
     return 0
 
 

@@ -20,7 +20,6 @@ final energy and ``max |m×H|``. One timing per case: the figures are seconds lo
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from machine import machine_info  # noqa: E402  (benchmarks/machine.py)
+from machine import machine_info, write_results  # noqa: E402  (benchmarks/machine.py)
 from orchestrator.backends.builtin import build_simulation  # noqa: E402
 from orchestrator.papers.overrides import load_study_with_overrides  # noqa: E402
 from orchestrator.study.sweep import expand  # noqa: E402
@@ -100,11 +99,7 @@ def main(argv=None) -> int:
     cases = [run_case(B, g) for B in (0.0, -0.2) for g in (True, False)]
     total = time.perf_counter() - t0
     md = render_md(info, cases, total)
-    out_md.parent.mkdir(parents=True, exist_ok=True)
-    out_md.write_text(md, encoding="utf-8")
-    out_md.with_suffix(".json").write_text(json.dumps(
-        {"machine": info, "total_s": total, "cases": cases}, indent=2) + "\n", encoding="utf-8")
-    print(md)
+    write_results(out_md, md, {"machine": info, "total_s": total, "cases": cases})
     return 0
 
 

@@ -6,6 +6,7 @@ import cProfile
 import datetime as _dt
 import importlib
 import io
+import json
 import os
 import pstats
 import platform
@@ -79,3 +80,13 @@ def profile_top(fn, label: str, lines: int = 20, sort: str = "tottime") -> str:
     start = text.find("   ncalls")  # drop pstats' preamble about ordering
     body = text[start:] if start >= 0 else text
     return f"{label}: {stats.total_tt:.4f} s under cProfile (sorted by {sort})\n" + body.rstrip()
+
+
+def write_results(out_md: Path | str, md: str, data: dict) -> None:
+    """Write a benchmark's Markdown to ``out_md`` and ``data`` as JSON beside it
+    (same name, ``.json``), and print the Markdown."""
+    out_md = Path(out_md)
+    out_md.parent.mkdir(parents=True, exist_ok=True)
+    out_md.write_text(md, encoding="utf-8")
+    out_md.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(md)
