@@ -22,7 +22,9 @@ stopped with ``max |m×H|`` ≈ 1.6e8 A/m). So every ``dm_samples`` steps, and b
 any stop is accepted, the energy is compared with the largest of the last
 ``guard_window`` checked energies (a non-monotone, Grippo–Lampariello–Lucidi-style
 reference, so BB's ordinary small rises pass); above it, m goes back to the last
-checked state and the step length back to the first one (``restarts`` counts this).
+checked state, the step length back to the first one, and later steps are capped at a
+quarter of the largest step since that state (the cap doubles at every check that
+passes); ``restarts`` counts this. ``guard=False`` gives mumax3's descent.
 Stopping (the first criterion met ends the run; ``converged`` tells which):
 
 * ``torque_tol``: ``max |m×H| ≤ torque_tol`` (A/m; μ0 times it in T);
