@@ -312,3 +312,25 @@ def test_fig2_state_tells_skyrmion_from_reversal_and_collapse(Q, r, mz, state):
 
     objs = pd.DataFrame({"Q": [] if Q is None else [Q], "r_contour": [] if Q is None else [r]})
     assert _fig2_state(objs, mz) == state
+
+
+def test_busy_time_is_the_union_of_the_points_run_intervals(tmp_path):
+    """Two workers overlapping, then a pause, then one more point: the pause does not count."""
+    from types import SimpleNamespace
+
+    from orchestrator.papers.janus.pipeline import StudyRun
+
+    spans = [("10:00:00", "10:10:00"), ("10:05:00", "10:12:00"),   # overlap: 12 min
+             ("11:00:00", "11:03:00"),                              # after a pause: 3 min
+             ("11:01:00", "11:02:00")]                              # inside the previous one
+    points = []
+    for k, (a, b) in enumerate(spans):
+        folder = tmp_path / f"p{k}"
+        folder.mkdir()
+        (folder / "status.json").write_text(json.dumps(
+            {"state": "done", "started": f"2026-11-21T{a}+00:00",
+             "finished": f"2026-11-21T{b}+00:00", "wall_s": 1.0}))
+        points.append(SimpleNamespace(folder=folder, duplicate_of=None))
+    run = StudyRun("x", None, SimpleNamespace(plan=SimpleNamespace(points=points)), 0.0)
+    assert run.busy_s == pytest.approx(15 * 60)
+    assert run.compute_s == pytest.approx(4.0)

@@ -41,40 +41,37 @@ class StudyRun:
         """The distinct points (duplicates of another point left out)."""
         return [p for p in self.summary.plan.points if p.duplicate_of is None]
 
+    def _statuses(self) -> list[dict]:
+        """``status.json`` of every distinct point (``{}`` where unreadable)."""
+        out = []
+        for p in self.points:
+            try:
+                out.append(read_status(p.folder) or {})
+            except ValueError:
+                out.append({})
+        return out
+
     @property
     def compute_s(self) -> float:
         """Solver wall time summed over the finished points (s), this run or earlier ones."""
-        total = 0.0
-        for p in self.points:
-            try:
-                status = read_status(p.folder) or {}
-            except ValueError:
-                status = {}
-            total += float(status.get("wall_s") or 0.0)
-        return total
+        return sum(float(s.get("wall_s") or 0.0) for s in self._statuses())
 
     @property
     def busy_s(self) -> float:
         """Wall time during which at least one of the finished points was running (s):
         the length of the union of their [started, finished] intervals, this run or earlier
         ones, so pauses between runs do not count (a measured wall time, not an estimate)."""
-        spans = []
-        for p in self.points:
-            try:
-                status = read_status(p.folder) or {}
-            except ValueError:
-                continue
-            if status.get("state") == "done" and status.get("started") and status.get("finished"):
-                spans.append((_dt.datetime.fromisoformat(status["started"]),
-                              _dt.datetime.fromisoformat(status["finished"])))
+        spans = sorted((_dt.datetime.fromisoformat(s["started"]),
+                        _dt.datetime.fromisoformat(s["finished"]))
+                       for s in self._statuses()
+                       if s.get("state") == "done" and s.get("started") and s.get("finished"))
         total, end = 0.0, None
-        for a, b in sorted(spans):
+        for a, b in spans:
             if end is None or a > end:
                 total += (b - a).total_seconds()
-                end = b
             elif b > end:
                 total += (b - end).total_seconds()
-                end = b
+            end = b if end is None or b > end else end
         return total
 
 
