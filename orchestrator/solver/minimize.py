@@ -195,7 +195,6 @@ def minimize(
     e_checked = llg.energy(m, t)
     recent: collections.deque[float] = collections.deque([e_checked],
                                                          maxlen=max(int(guard_window), 1))
-    e_prev = e_checked
     reason, converged, steps, restarts = "max_steps", False, 0, 0
     h_cap, h_used = math.inf, 0.0  # step cap set by the guard; largest step since the last check
 
@@ -259,14 +258,13 @@ def minimize(
             dms.clear()
             restarts += 1
             continue
+        if (stop is None and energy_tol is not None
+                and abs(recent[-1] - e) <= energy_tol * abs(e)):  # vs the last checked energy
+            stop = "energy"
         if guard:
             np.copyto(checked, m)
         recent.append(e)
         h_cap, h_used = 2.0 * h_cap, 0.0  # let the cap relax while the descent holds
-        if stop is None and energy_tol is not None:
-            if abs(e_prev - e) <= energy_tol * abs(e):
-                stop = "energy"
-            e_prev = e
         if stop is not None:
             reason, converged = stop, True
             break

@@ -67,11 +67,10 @@ class StudyRun:
                        if s.get("state") == "done" and s.get("started") and s.get("finished"))
         total, end = 0.0, None
         for a, b in spans:
-            if end is None or a > end:
-                total += (b - a).total_seconds()
-            elif b > end:
-                total += (b - end).total_seconds()
-            end = b if end is None or b > end else end
+            if end is None or a > end:  # a new busy stretch
+                total, end = total + (b - a).total_seconds(), b
+            elif b > end:               # overlaps the current one and outlasts it
+                total, end = total + (b - end).total_seconds(), b
         return total
 
 

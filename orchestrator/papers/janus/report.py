@@ -140,11 +140,6 @@ def _hours_s(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _hours(cost: pd.DataFrame) -> str:
-    """The summed "wall time of its points" column as ``1 h 58 min``."""
-    return _hours_s(cost["wall time of its points (s)"].sum())
-
-
 def _fig2_note(r) -> str | None:
     """What became of the Janus skyrmion at one field, if it is not simply a larger or
     smaller Janus skyrmion on the interface (the row ``r`` of the Fig. 2 table)."""
@@ -327,6 +322,7 @@ def write_report(results: dict, runs: dict, folder: Path, *, pngs: dict, quick: 
                           "wall time of its points (s)": round(r.busy_s),
                           "wall time of this run (s)": round(r.wall_s)}
                          for stem, r in runs.items()])
+    points_wall_s = float(cost["wall time of its points (s)"].sum())
     lines = [f"# Paper 000, reproduced: the Janus skyrmion ({mode} mode, {backend} backend)", "",
              "Zhang, Zhang, Shao, Zhou, Reichhardt, Reichhardt, Mochizuki, *Janus skyrmion: "
              "interfacial quasiparticle with two-faced helicity* (2025; arXiv:2509.07394). "
@@ -368,7 +364,8 @@ def write_report(results: dict, runs: dict, folder: Path, *, pngs: dict, quick: 
               f"Total: {run_wall_s:.0f} s running (points from earlier runs are reused), "
               f"{total_wall_s:.0f} s with the analysis and the figures. *Wall time of its "
               "points*: how long at least one of the study's points was running, over every "
-              f"run that finished them (pauses between runs left out), {_hours(cost)} in all: "
+              "run that finished them (pauses between runs left out), "
+              f"{_hours_s(points_wall_s)} in all: "
               "what the whole reproduction costs from scratch on this machine.", ""]
     sections = {"fig1": lambda r: _fig1_section(r), "fig2": lambda r: _fig2_section(r),
                 "fig3": lambda r: _fig3_section(r, quick), "fig4": lambda r: _fig4_section(r),
@@ -392,7 +389,7 @@ def write_report(results: dict, runs: dict, folder: Path, *, pngs: dict, quick: 
          "claims": {name: {k: bool(c["holds"]) for k, c in res.claims.items()}
                     for name, res in results.items()},
          "run_wall_s": run_wall_s, "total_wall_s": total_wall_s,
-         "points_wall_s": float(cost["wall time of its points (s)"].sum()),
+         "points_wall_s": points_wall_s,
          "cpu_count": os.cpu_count()}, indent=2) + "\n")
     return path
 
