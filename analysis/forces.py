@@ -48,7 +48,8 @@ import pandas as pd
 import xarray as xr
 
 from analysis.periodic import minimum_image
-from analysis.thiele import GAMMA_LL, HBAR, MU0, QE, ThieleTensors, _frame, _gradients
+from analysis.thiele import GAMMA_LL, ThieleTensors, _frame, _gradients
+from mmstudy.constants import HBAR, MU0, QE
 
 __all__ = ["term_forces", "trajectory_force", "drive_force", "disk_mask",
            "energy_density_force"]

@@ -9,7 +9,8 @@
   in order (see :func:`open_run`);
 * a **mumax3 run**: a ``<script>.out/`` folder (or the ``.mx3`` beside it) with
   ``m000000.ovf``, ``B_ext000000.ovf`` ... and ``table.txt``; the built-in
-  solver writes the same layout;
+  solver writes the same layout, read the same way but as kind ``"builtin"`` (its
+  ``run.json`` says so);
 * a **plain folder** of OVF files.
 
 Each series of snapshots becomes one variable stacked along ``t`` with dask: at
@@ -49,17 +50,18 @@ from analysis.ovf import component_names, read_ovf_header, read_ovf_values
 from analysis.ovf_header import OVFHeader
 from analysis.table_rows import PartialRow
 from analysis.tables import read_table
+from mmstudy.layout import (BUILTIN_SOLVER, MANIFEST_FILE, OUTPUT_DIR, PARAMS_FILE, POINT_FILE,
+                            RUN_META, SOLVER_LOG, STATUS_FILE, TABLE_FILE)
 
 __all__ = ["open_run", "open_runs", "find_run", "RunFiles", "PARAMS_FILE"]
 
 OVF_SUFFIXES = {".ovf", ".omf", ".ohf", ".oef"}
-#: File in a sweep point's folder holding its swept parameter values (a JSON object).
-PARAMS_FILE = "params.json"
-POINT_FILE = "point.json"  # written by `mmstudy run` in each point folder
-POINT_OUTPUT = "run.out"  # ... beside the solver output folder
-POINT_STATUS = "status.json"  # ... and its state
-SWEEP_MANIFEST = "manifest.json"  # the points of an `mmstudy run` output folder
-RunKind = Literal["oommf", "mumax3", "folder"]
+# PARAMS_FILE (a sweep point's swept values, a JSON object), POINT_FILE (marks a point
+# folder of `mmstudy run`) and the rest of the run-folder layout: mmstudy.layout.
+POINT_OUTPUT = OUTPUT_DIR  # a point folder's solver output
+POINT_STATUS = STATUS_FILE  # ... and its state
+SWEEP_MANIFEST = MANIFEST_FILE  # the points of an `mmstudy run` output folder
+RunKind = Literal["oommf", "mumax3", "builtin", "folder"]
 #: mumax3 names autosaved files '%s%06d.ovf' (engine/save.go): the quantity is the
 #: stem without its last six digits (greedy, so 'Ku1000000.ovf' is quantity 'Ku1').
 _MX3_NAME = re.compile(r"^(?P<q>.+)(?P<n>\d{6})\.ovf$")
@@ -135,7 +137,7 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
     suffixes = {Path(n).suffix.lower() for n in names}
     # an OOMMF run in a folder named *.out (the backend's run.out/): a table or OOMMF names
     oommf_like = ".odt" in suffixes or any(_OOMMF_NAME.match(n) for n in names)
-    if "table.txt" in names or (p.name.endswith(".out") and not oommf_like) \
+    if TABLE_FILE in names or (p.name.endswith(".out") and not oommf_like) \
             or any(_MX3_NAME.match(n) for n in names):
         return _find_mx3(p)
     if suffixes & {".odt", ".mif"} or oommf_like:
@@ -174,8 +176,9 @@ def open_run(
     -------
     xarray.Dataset
         Field variables with dims ``("t", "z", "y", "x", "c")`` backed by dask;
-        table columns along ``t`` or ``t_table``; attrs ``kind``, ``source``,
-        ``cell``, ``pmin``, ``pmax``, ``pbc``.
+        table columns along ``t`` or ``t_table``; attrs ``kind`` (``"oommf"``,
+        ``"mumax3"``, ``"builtin"`` for the built-in solver's runs, or ``"folder"``),
+        ``source``, ``cell``, ``pmin``, ``pmax``, ``pbc``.
 
     Notes
     -----
@@ -386,30 +389,42 @@ def _oommf_key(f: Path) -> str:
 def _find_mx3(root: Path) -> RunFiles:
     ovfs = sorted((f for f in root.iterdir() if f.is_file() and f.suffix.lower() == ".ovf"),
                   key=_natural)
-    table = root / "table.txt"
+    table = root / TABLE_FILE
     pbc = ""
-    log = root / "log.txt"
-    meta = root / "run.json"  # written by mmstudy's built-in solver
-    if meta.is_file():
-        pbc = _run_json_pbc(root)
+    kind: RunKind = "mumax3"
+    log = root / SOLVER_LOG
+    meta = _run_json(root)  # written by mmstudy's built-in solver
+    if meta is not None:
+        pbc = str(meta.get("pbc", ""))
+        if meta.get("solver") == BUILTIN_SOLVER:
+            kind = "builtin"
     elif log.is_file():
         found = _MX3_PBC.findall(log.read_text(errors="replace"))
         if found:
             pbc = "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0)
-    return RunFiles("mumax3", root, _group(ovfs, _mx3_key), table if table.is_file() else None,
+    return RunFiles(kind, root, _group(ovfs, _mx3_key), table if table.is_file() else None,
                     pbc=pbc)
 
 
-def _run_json_pbc(root: Path) -> str:
-    """Periodic axes from ``run.json`` (written by mmstudy's built-in solver and its
-    OOMMF backend), or ``""`` without one."""
-    meta = root / "run.json"
+def _run_json(root: Path) -> dict | None:
+    """``run.json`` (written by mmstudy's built-in solver and its OOMMF backend: the
+    solver or backend, the periodic axes ...), or None without one."""
+    meta = root / RUN_META
     if not meta.is_file():
-        return ""
+        return None
     try:
-        return str(json.loads(meta.read_text()).get("pbc", ""))
-    except (json.JSONDecodeError, AttributeError):
-        raise FormatError(meta, "a JSON object with the run's metadata") from None
+        info = json.loads(meta.read_text())
+    except json.JSONDecodeError:
+        info = None
+    if not isinstance(info, dict):
+        raise FormatError(meta, "a JSON object with the run's metadata")
+    return info
+
+
+def _run_json_pbc(root: Path) -> str:
+    """Periodic axes from ``run.json``, or ``""`` without one."""
+    meta = _run_json(root)
+    return "" if meta is None else str(meta.get("pbc", ""))
 
 
 def _mif_basename(mif: Path) -> str:

@@ -12,6 +12,7 @@ from analysis.ovf import read_ovf_header
 from analysis.ovf_header import OVFHeader
 from analysis.runs import OVF_SUFFIXES, open_run
 from analysis.tables import read_table
+from mmstudy.layout import TABLE_FILE
 
 __all__ = ["describe"]
 
@@ -101,6 +102,6 @@ def describe(path: str | os.PathLike, *, basename: str | None = None) -> str:
     p = Path(path)
     if p.is_file() and p.suffix.lower() in OVF_SUFFIXES:
         return _describe_header(read_ovf_header(p))
-    if p.is_file() and (p.suffix.lower() == ".odt" or p.name == "table.txt"):
+    if p.is_file() and (p.suffix.lower() == ".odt" or p.name == TABLE_FILE):
         return _describe_table(p)
     return _describe_dataset(open_run(p, basename=basename))

@@ -95,6 +95,8 @@ import numpy as np
 import xarray as xr
 
 from analysis.derivatives import derivative, valid_cells
+from mmstudy import spintorque
+from mmstudy.constants import HBAR, MU0, MUB, MUMAX3_GAMMA_LL, QE
 
 __all__ = [
     "MU0", "HBAR", "QE", "MUB", "GAMMA_LL",
@@ -104,16 +106,9 @@ __all__ = [
     "reduced_velocity", "big_circle", "small_circle", "dissipation_axes",
 ]
 
-#: Vacuum permeability (T m/A), as mumax3 (``4π·10⁻⁷``).
-MU0 = 4e-7 * np.pi
-#: Reduced Planck constant (J s), CODATA 2018.
-HBAR = 1.054571817e-34
-#: Elementary charge (C), > 0, CODATA 2018.
-QE = 1.602176634e-19
-#: Bohr magneton (J/T), CODATA 2018.
-MUB = 9.2740100783e-24
-#: Gyromagnetic ratio (rad/(T s)): mumax3's default ``GammaLL``.
-GAMMA_LL = 1.7595e11
+#: Gyromagnetic ratio (rad/(T s)): mumax3's default ``GammaLL``. MU0, HBAR, QE and MUB
+#: (SI) are re-exported from :mod:`mmstudy.constants`.
+GAMMA_LL = MUMAX3_GAMMA_LL
 
 Axis = Literal["x", "y"]
 
@@ -345,7 +340,7 @@ def zhang_li_u(j: Sequence[float] | float, *, P: float, Ms: float, xi: float = 0
     [39.92, 0.0]
     """
     j = np.atleast_1d(np.asarray(j, dtype=np.float64))
-    return (gamma / GAMMA_LL) * MUB * P * j / (QE * Ms * (1.0 + xi * xi))
+    return (gamma / GAMMA_LL) * spintorque.zhang_li_u(j, P=P, Ms=Ms, xi=xi)
 
 
 def sot_rate(j: float, *, theta_SH: float, thickness: float, Ms: float,
@@ -360,7 +355,8 @@ def sot_rate(j: float, *, theta_SH: float, thickness: float, Ms: float,
     >>> round(sot_rate(1e10, theta_SH=1.0, thickness=1e-9, Ms=580e3) / 1e9, 4)  # paper 000
     0.9984
     """
-    return float(gamma * HBAR * theta_SH * j / (2.0 * QE * thickness * Ms))
+    return float(spintorque.sot_rate(j, theta_SH=theta_SH, thickness=thickness, Ms=Ms,
+                                     gamma=gamma))
 
 
 def _stt_terms(tt: ThieleTensors, stt: Mapping | None) -> tuple[np.ndarray, np.ndarray]:

@@ -53,7 +53,7 @@ import numpy as np  # noqa: E402
 from orchestrator.solver.integrators import Heun, State  # noqa: E402
 from orchestrator.solver.llg import LLG  # noqa: E402
 from orchestrator.solver.mesh import Mesh  # noqa: E402
-from orchestrator.solver.terms.base import MU0  # noqa: E402
+from mmstudy.constants import GAMMA0, MU0  # noqa: E402
 from orchestrator.solver.terms.demag import Demag  # noqa: E402
 from orchestrator.solver.terms.exchange import Exchange  # noqa: E402
 from orchestrator.solver.terms.zeeman import Zeeman  # noqa: E402
@@ -67,7 +67,6 @@ AEX = 13e-12
 ALPHA = 0.01
 B_EXT = (0.0, 0.01, 0.0)  # T
 DT = 3.4e-14
-GAMMA0 = 2.211e5
 
 #: ``../shared/reference/benchmarks.md``: M cell-field evaluations/s on this kind of
 #: 2-core machine, medians of 6 timings.

@@ -14,6 +14,7 @@ import numpy as np
 import typer
 
 from analysis.errors import FormatError
+from mmstudy.layout import MANIFEST_FILE
 
 app = typer.Typer(
     name="mmstudy",
@@ -236,7 +237,7 @@ def scripts(
                f"{plan.backend.name} in {plan.out}: {len(result.rendered)} rendered"
                + (f", {len(result.existing)} already there (left alone)"
                   if result.existing else ""))
-    typer.echo(f"manifest: {plan.out / 'manifest.json'}")
+    typer.echo(f"manifest: {plan.out / MANIFEST_FILE}")
 
 
 @app.command()

@@ -43,6 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mmstudy.constants import GAMMA0, MU0
+from mmstudy.layout import TABLE_FILE
+
 __all__ = [
     "Check", "FIXTURES", "Sp4Result", "SkyrmionResult", "run_sp4", "relax_skyrmion",
     "skyrmion_checks", "sp4_checks", "term_checks", "write_report", "main",
@@ -111,7 +114,7 @@ SKYRMION_TORQUE = 1e-4
 
 # The OOMMF fixtures' parameters.
 SP4 = dict(n=(200, 50, 1), cell=(2.5 * NM, 2.5 * NM, 3 * NM), Ms=8e5, A=1.3e-11,
-           alpha=0.02, gamma0=2.211e5, B=(-24.6e-3, 4.3e-3, 0.0))
+           alpha=0.02, gamma0=GAMMA0, B=(-24.6e-3, 4.3e-3, 0.0))
 SKYRMION = dict(n=(40, 40, 1), cell=(NM, NM, NM), Ms=580e3, A=15e-12, D=3.7e-3, K1=0.8e6)
 FIELDS = dict(n=(12, 8, 2), cell=(NM, NM, NM), Ms=580e3, A=15e-12, D=3e-3, K1=0.8e6,
               H=(1e4, -2e4, 3e4))
@@ -171,7 +174,6 @@ def term_checks(fixtures: Path = FIXTURES) -> list[Check]:
     from analysis import read_table
     from orchestrator.solver.mesh import Mesh
     from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy
-    from orchestrator.solver.terms.base import MU0
     from orchestrator.solver.terms.demag import Demag
     from orchestrator.solver.terms.dmi import DMI
     from orchestrator.solver.terms.exchange import Exchange
@@ -315,7 +317,6 @@ def run_sp4(duration: float = 1e-9, *, tol: float = 1e-6, out: str | Path | None
 
     from analysis import read_table
     from orchestrator.solver import Mesh, Simulation
-    from orchestrator.solver.terms.base import MU0
     from orchestrator.solver.terms.demag import Demag
     from orchestrator.solver.terms.exchange import Exchange
     from orchestrator.solver.terms.zeeman import Zeeman
@@ -338,7 +339,7 @@ def run_sp4(duration: float = 1e-9, *, tol: float = 1e-6, out: str | Path | None
         folder = sim.run(duration, out=folder, save_every=save_every, table_every=table_every,
                          tol=tol, progress=False, overwrite=True, stop=count)
         wall = time.perf_counter() - start
-        ours = read_table(folder / "table.txt")
+        ours = read_table(folder / TABLE_FILE)
     ref = read_table(fixtures / "sp4.odt")
     t = ours["t"].to_numpy()
     m = ours[["mx", "my", "mz"]].to_numpy()

@@ -87,6 +87,36 @@ def test_mumax3_layout_run(tmp_path):
     assert ds.attrs["cell"] == pytest.approx(CELL, rel=1e-15)
 
 
+def test_kind_tells_the_builtin_solver_from_mumax3(tmp_path):
+    """The built-in solver writes mumax3's layout but its run.json names it: kind "builtin";
+    a real mumax3 folder (no run.json) stays "mumax3", and OOMMF's run.json changes nothing."""
+    from mumax3_writer import make_mx3_run
+    from orchestrator.solver.mesh import Mesh
+    from orchestrator.solver.output import RunWriter
+
+    mesh = Mesh(n=(4, 2, 1), cell=CELL, Ms=8e5, pbc="x")
+    w = RunWriter(tmp_path / "builtin.out", mesh, [("mx", "")])
+    m = np.zeros(mesh.shape + (3,))
+    m[..., 0] = 1
+    w.save_field("m", m, 0.0, unit="1")
+    w.table_row(0.0, [1.0])
+    w.close("finished")
+    ds = open_run(w.folder)
+    assert ds.attrs["kind"] == "builtin" and ds.attrs["pbc"] == "x"
+    assert analysis.describe(w.folder).startswith("builtin run ")
+
+    mx3 = make_mx3_run(tmp_path / "sim.out", n_frames=2, shape=(1, 2, 4))
+    assert open_run(mx3.folder).attrs["kind"] == "mumax3"
+    # an OOMMF backend's run.out: its run.json ("backend": "oommf") keeps it an OOMMF run
+    out = tmp_path / "oommf" / "run.out"
+    out.mkdir(parents=True)
+    for f in OOMMF.glob("skyrmion_6ngbr*"):
+        (out / f.name).write_bytes(f.read_bytes())
+    (out / "run.json").write_text(json.dumps({"backend": "oommf", "pbc": "xy"}))
+    ds = open_run(out)
+    assert ds.attrs["kind"] == "oommf" and ds.attrs["pbc"] == "xy"
+
+
 def test_table_sampled_more_often_than_snapshots_gets_its_own_time(tmp_path):
     ds = open_run(make_run(tmp_path / "a.out", [0.0, 2e-11], table_times=[0.0, 1e-11, 2e-11]))
     assert ds.mx.dims == ("t_table",)

@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis.atomic import atomic_open
+from mmstudy.layout import (ATTEMPTS_DIR, LOG_FILE, MANIFEST_CSV, MANIFEST_FILE, OUTPUT_DIR,
+                            PARAMS_FILE, POINT_FILE, STATUS_FILE)
 
 __all__ = ["PENDING", "RUNNING", "DONE", "FAILED", "INTERRUPTED", "STATES", "POINT_FILE",
            "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "OUTPUT_DIR", "ATTEMPTS_DIR",
@@ -57,14 +59,6 @@ __all__ = ["PENDING", "RUNNING", "DONE", "FAILED", "INTERRUPTED", "STATES", "POI
 PENDING, RUNNING, DONE, FAILED, INTERRUPTED = "pending", "running", "done", "failed", "interrupted"
 STATES = (PENDING, RUNNING, DONE, FAILED, INTERRUPTED)
 
-POINT_FILE = "point.json"        # analysis.runs.POINT_FILE: marks a point folder
-PARAMS_FILE = "params.json"      # analysis.runs.PARAMS_FILE: read by open_runs
-STATUS_FILE = "status.json"
-LOG_FILE = "log.txt"
-OUTPUT_DIR = "run.out"           # orchestrator.backends.base.OUTPUT_DIR
-ATTEMPTS_DIR = "attempts"
-MANIFEST_FILE = "manifest.json"
-MANIFEST_CSV = "manifest.csv"
 #: what stays in a point folder when an attempt is moved aside (the point's identity)
 KEEP = frozenset({POINT_FILE, PARAMS_FILE, ATTEMPTS_DIR})
 HEARTBEAT_S = 60.0   # a running worker rewrites status.json this often ...

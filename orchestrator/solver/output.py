@@ -1,4 +1,4 @@
-"""The built-in solver's run folder: what mumax3 writes, so the data layer reads it as such.
+"""The built-in solver's run folder: mumax3's layout, so the data layer reads it as mumax3's.
 
 A run folder ``<name>.out/`` holds
 
@@ -10,9 +10,9 @@ A run folder ``<name>.out/`` holds
   only complete rows;
 * ``Msat.ovf``: Ms per cell in A/m (as mumax3's ``SaveAs(Msat, "Msat")``), read by
   :func:`analysis.open_run` as the variable ``Ms``;
-* ``run.json``: the solver, mesh, periodic axes (read by
-  :func:`analysis.open_run` as ``attrs["pbc"]``) and the run's status
-  (``running``, ``finished``, ``interrupted``).
+* ``run.json``: the solver (``"mmstudy built-in"``, by which :func:`analysis.open_run`
+  gives the run ``attrs["kind"] = "builtin"``), mesh, periodic axes (read as
+  ``attrs["pbc"]``) and the run's status (``running``, ``finished``, ``interrupted``).
 
 Nothing is overwritten: a folder that already holds a run is refused unless
 ``overwrite=True``.
@@ -29,11 +29,10 @@ import numpy as np
 
 from analysis.atomic import atomic_open
 from analysis.ovf import write_ovf
+from mmstudy.layout import BUILTIN_SOLVER, RUN_META, TABLE_FILE
 from orchestrator.solver.mesh import Mesh
 
 __all__ = ["RunWriter", "RUN_META"]
-
-RUN_META = "run.json"
 
 
 class RunWriter:
@@ -76,7 +75,7 @@ class RunWriter:
         meta: dict | None = None,
     ) -> None:
         self.folder = Path(folder)
-        if (self.folder / "table.txt").exists() or (self.folder / RUN_META).exists():
+        if (self.folder / TABLE_FILE).exists() or (self.folder / RUN_META).exists():
             if not overwrite:
                 raise FileExistsError(f"{self.folder} already holds a run; refusing to overwrite "
                                       "it (pass overwrite=True to replace it)")
@@ -86,7 +85,7 @@ class RunWriter:
         self.columns = list(columns)
         self.counters: dict[str, int] = {}
         self.meta = {
-            "solver": "mmstudy built-in",
+            "solver": BUILTIN_SOLVER,
             "n": list(mesh.n),
             "cell": list(mesh.cell),
             "pbc": mesh.pbc,
@@ -100,7 +99,7 @@ class RunWriter:
                   title="Msat", labels=["Msat"], units="A/m", time=0.0,
                   representation="bin8", overwrite=True)
         head = "# t (s)" + "".join(f"\t{name} ({unit})" for name, unit in self.columns) + "\n"
-        self._table = open(self.folder / "table.txt", "w", encoding="utf-8")
+        self._table = open(self.folder / TABLE_FILE, "w", encoding="utf-8")
         self._table.write(head)
         self._table.flush()
 

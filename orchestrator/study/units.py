@@ -23,9 +23,9 @@ from __future__ import annotations
 import functools
 import math
 
-__all__ = ["MU0", "UnitError", "to_si", "unit_registry"]
+from mmstudy.constants import MU0  # re-exported: T m/A, the value OOMMF and mumax3 use
 
-MU0 = 4e-7 * math.pi  # vacuum permeability, T m/A (the value OOMMF and mumax3 use)
+__all__ = ["MU0", "UnitError", "to_si", "unit_registry"]
 
 
 class UnitError(ValueError):

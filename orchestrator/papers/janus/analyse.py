@@ -39,6 +39,7 @@ from analysis.kinematics import diffusion_constant, msd, velocity
 from analysis.thiele import thiele_tensors, thiele_velocity
 from analysis.topology import topological_charge
 from analysis.tracking import track
+from mmstudy.constants import KB, MU0
 from orchestrator.dispatch.folders import is_done
 from orchestrator.study.model import Evolve, SOTDrive
 
@@ -483,7 +484,6 @@ def fig4(run) -> FigureResult:
 #: motion across it is bound after ~0.1–0.2 ns (the x relaxation time in the interface well,
 #: (𝒢² + α²𝒟²)/(α𝒟 k) ≈ 0.1 ns for the measured spring constant k = k_BT/⟨x²⟩)
 LONG_LAG = 0.2e-9
-KB = 1.380649e-23  # J/K
 
 
 def _thiele_diffusion(ds, study, T: float) -> tuple[float, float]:
@@ -491,7 +491,7 @@ def _thiele_diffusion(ds, study, T: float) -> tuple[float, float]:
     Thiele tensors: k_BT/(αΓ_yy) and k_BT αΓ/(G² + α²Γ²), Γ = (Ms t/γ)𝒟, G = (Ms t/γ)|𝒢|."""
     tt = thiele_tensors(ds.m.isel(t=1).load(), pbc=study.mesh.pbc)
     mat = study.material("left")
-    scale = mat.Ms * study.mesh.size[2] / (mat.gamma0 / (4e-7 * np.pi))
+    scale = mat.Ms * study.mesh.size[2] / (mat.gamma0 / MU0)
     G = abs(tt.G[0, 1]) * scale
     Gyy = tt.D[1, 1] * scale
     Gm = 0.5 * (tt.D[0, 0] + tt.D[1, 1]) * scale
