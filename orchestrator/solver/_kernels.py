@@ -4,8 +4,9 @@ Every kernel repeats the floating-point operations of its numpy twin in the same
 order (no fast-math, so no contraction into FMAs), so both give the same numbers.
 Vector fields come as flat C-contiguous arrays of ``3 n`` values (``m.reshape(-1)``
 of an ``(nz, ny, nx, 3)`` array); ``lo, hi`` is the range of cells (or rows of cells)
-to process, so that :func:`jit.split_run` can share a call among threads (every
-kernel releases the GIL). Scalars must be passed in the arrays' dtype
+to process, so that the context's thread policy
+(:meth:`orchestrator.solver.context.Threads.split`) can share a call among threads
+(every kernel releases the GIL). Scalars must be passed in the arrays' dtype
 (``np.float32(c)`` for float32 arrays), as numpy converts a Python float to the
 array's dtype before multiplying.
 

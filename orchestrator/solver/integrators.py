@@ -19,6 +19,10 @@ intermediate stages are not normalised (the right-hand side is smooth for any m)
   solution) is the first stage of the next step. With ``fixed_dt`` every step is
   accepted (mumax3's ``FixDt``). The thermal field needs a fixed-step integrator.
 
+Buffers and vector algebra use the LLG context's array module (``llg.ctx.xp``); Heun's
+stages run as fused numba kernels on ``llg.ctx.threads`` when the context has them
+(``llg.kernels_for``: the same operations, bitwise the same numbers).
+
 Examples
 --------
 A macrospin precessing in 0.1 T with α = 0.1 (analytic solution in the tests):
@@ -49,7 +53,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from orchestrator.solver.jit import kernels, split_run
 from orchestrator.solver.llg import LLG
 from orchestrator.solver.torques.base import dot
 
@@ -87,22 +90,24 @@ class State:
     error: float = 0.0
 
 
-def _lincomb(out: np.ndarray, base: np.ndarray | None, terms, scratch: np.ndarray) -> np.ndarray:
-    """``out = base + Σ c·a`` over ``terms = [(c, a), ...]`` (c floats; zero c skipped)."""
+def _lincomb(out: np.ndarray, base: np.ndarray | None, terms, scratch: np.ndarray, *,
+             xp=np) -> np.ndarray:
+    """``out = base + Σ c·a`` over ``terms = [(c, a), ...]`` (c floats; zero c skipped;
+    ``xp``: the arrays' module)."""
     first = True
     for c, a in terms:
         if c == 0.0:
             continue
         if first:
-            np.multiply(a, c, out=out)
+            xp.multiply(a, c, out=out)
             first = False
         else:
-            np.multiply(a, c, out=scratch)
-            np.add(out, scratch, out=out)
+            xp.multiply(a, c, out=scratch)
+            xp.add(out, scratch, out=out)
     if first:
         out.fill(0.0)
     if base is not None:
-        np.add(out, base, out=out)
+        xp.add(out, base, out=out)
     return out
 
 
@@ -130,7 +135,7 @@ class Integrator:
     def _buf(self, name: str, like: np.ndarray) -> np.ndarray:
         b = self._buffers.get(name)
         if b is None or b.shape != like.shape or b.dtype != like.dtype:
-            b = np.zeros_like(like)
+            b = self.llg.ctx.xp.zeros_like(like)
             self._buffers[name] = b
         return b
 
@@ -241,7 +246,8 @@ class Heun(_FixedStep):
         h, landed = self._begin(state, t_stop)
         t = state.t
         llg = self.llg
-        jit = kernels() if llg.jit and llg._jit_ok(m) else None
+        xp, split = llg.ctx.xp, llg.ctx.threads.split
+        jit = llg.kernels_for(m)
         if jit is not None and llg.precess and not llg.torques \
                 and isinstance(llg._jk[0], np.generic):
             self._fused_step(m, k1, y, t, h, jit)
@@ -250,20 +256,20 @@ class Heun(_FixedStep):
             return
         f(m, t, k1)
         if jit is None:
-            _lincomb(y, m, [(h, k1)], k2)
-        else:   # the same operations, fused (orchestrator.solver.jit)
-            split_run(jit.axpy, k1.shape[0] * k1.shape[1] * k1.shape[2], y.reshape(-1),
-                      k1.reshape(-1), llg.dtype.type(h), m.reshape(-1))
+            _lincomb(y, m, [(h, k1)], k2, xp=xp)
+        else:   # the same operations, fused (orchestrator.solver._kernels)
+            split(jit.axpy, k1.shape[0] * k1.shape[1] * k1.shape[2], y.reshape(-1),
+                  k1.reshape(-1), llg.dtype.type(h), m.reshape(-1))
         f(y, t + h, k2)
         if jit is None:
-            np.add(k1, k2, out=k1)
-            np.multiply(k1, 0.5 * h, out=k1)
-            np.add(m, k1, out=m)
+            xp.add(k1, k2, out=k1)
+            xp.multiply(k1, 0.5 * h, out=k1)
+            xp.add(m, k1, out=m)
             llg.normalize(m)
         else:   # m += (k1 + k2) h/2 and the renormalisation in one pass
-            split_run(jit.heun_finish, m.shape[0] * m.shape[1] * m.shape[2],
-                      m.reshape(-1), k1.reshape(-1), k2.reshape(-1),
-                      llg.dtype.type(0.5 * h), llg._tiny)
+            split(jit.heun_finish, m.shape[0] * m.shape[1] * m.shape[2],
+                  m.reshape(-1), k1.reshape(-1), k2.reshape(-1),
+                  llg.dtype.type(0.5 * h), llg._tiny)
         state.error = 0.0
         self._finish(state, h, landed, t_stop)
 
@@ -273,15 +279,16 @@ class Heun(_FixedStep):
         ``dmdt`` + ``_lincomb`` + the corrector + ``normalize``, two passes over memory
         instead of six)."""
         llg = self.llg
+        split = llg.ctx.threads.split
         n = m.shape[0] * m.shape[1] * m.shape[2]
         c1, c2 = llg._jk
         typ = llg.dtype.type
         H = llg.effective_field(m, t)
-        split_run(jit.heun_predict, n, m.reshape(-1), H.reshape(-1), k1.reshape(-1),
-                  y.reshape(-1), c1, c2, typ(h))
+        split(jit.heun_predict, n, m.reshape(-1), H.reshape(-1), k1.reshape(-1),
+              y.reshape(-1), c1, c2, typ(h))
         H = llg.effective_field(y, t + h)
-        split_run(jit.heun_correct, n, y.reshape(-1), H.reshape(-1), k1.reshape(-1),
-                  m.reshape(-1), c1, c2, typ(0.5 * h), llg._tiny)
+        split(jit.heun_correct, n, y.reshape(-1), H.reshape(-1), k1.reshape(-1),
+              m.reshape(-1), c1, c2, typ(0.5 * h), llg._tiny)
 
 
 class RK4(_FixedStep):
@@ -296,21 +303,22 @@ class RK4(_FixedStep):
                         self._buf("s", m))
         h, landed = self._begin(state, t_stop)
         t = state.t
+        xp = self.llg.ctx.xp
         f(m, t, k)                                   # k1
-        np.multiply(k, h / 6.0, out=acc)
-        _lincomb(y, m, [(0.5 * h, k)], s)
+        xp.multiply(k, h / 6.0, out=acc)
+        _lincomb(y, m, [(0.5 * h, k)], s, xp=xp)
         f(y, t + 0.5 * h, k)                         # k2
-        np.multiply(k, h / 3.0, out=s)
-        np.add(acc, s, out=acc)
-        _lincomb(y, m, [(0.5 * h, k)], s)
+        xp.multiply(k, h / 3.0, out=s)
+        xp.add(acc, s, out=acc)
+        _lincomb(y, m, [(0.5 * h, k)], s, xp=xp)
         f(y, t + 0.5 * h, k)                         # k3
-        np.multiply(k, h / 3.0, out=s)
-        np.add(acc, s, out=acc)
-        _lincomb(y, m, [(h, k)], s)
+        xp.multiply(k, h / 3.0, out=s)
+        xp.add(acc, s, out=acc)
+        _lincomb(y, m, [(h, k)], s, xp=xp)
         f(y, t + h, k)                               # k4
-        np.multiply(k, h / 6.0, out=s)
-        np.add(acc, s, out=acc)
-        np.add(m, acc, out=m)
+        xp.multiply(k, h / 6.0, out=s)
+        xp.add(acc, s, out=acc)
+        xp.add(m, acc, out=m)
         self.llg.normalize(m)
         state.error = 0.0
         self._finish(state, h, landed, t_stop)
@@ -384,20 +392,21 @@ class RK45(Integrator):
         """The 7 stages stacked, ``(7,) + m.shape`` (linear combinations in one pass)."""
         K = self._buffers.get("K")
         if K is None or K.shape[1:] != m.shape or K.dtype != m.dtype:
-            K = np.zeros((7,) + m.shape, m.dtype)
+            K = self.llg.ctx.xp.zeros((7,) + m.shape, m.dtype)
             self._buffers["K"] = K
             self._fsal_key = None
         return K
 
     def _combine(self, out: np.ndarray, coef, K: np.ndarray, base: np.ndarray | None) -> None:
         """``out = base + Σ_j coef[j] K[j]`` over the first len(coef) stages."""
-        c = np.asarray(coef, dtype=K.dtype)
+        xp = self.llg.ctx.xp
+        c = xp.asarray(coef, dtype=K.dtype)
         n = c.shape[0]
         # einsum's own loop: one pass, no BLAS threads (whose spin-waiting slows the
         # ufuncs that follow on small machines)
-        np.einsum("i,ij->j", c, K[:n].reshape(n, -1), out=out.reshape(-1), optimize=False)
+        xp.einsum("i,ij->j", c, K[:n].reshape(n, -1), out=out.reshape(-1), optimize=False)
         if base is not None:
-            np.add(out, base, out=out)
+            xp.add(out, base, out=out)
 
     def step(self, state: State, t_stop: float | None = None) -> None:
         llg = self.llg
@@ -425,13 +434,13 @@ class RK45(Integrator):
             llg.normalize(y)
             f(y, t0 + h, K[6])
             self._combine(e, _E, K, None)
-            dot(e, e, tmp, tmp2)
+            dot(e, e, tmp, tmp2, xp=llg.ctx.xp)
             err = h * math.sqrt(float(tmp.max()))
             state.error = err
             ok = err <= self.tol or self.fixed_dt is not None or h <= self.min_dt
             if ok and math.isfinite(err):
-                np.copyto(m, y)
-                np.copyto(K[0], K[6])  # FSAL
+                llg.ctx.xp.copyto(m, y)
+                llg.ctx.xp.copyto(K[0], K[6])  # FSAL
                 if self.fixed_dt is None:
                     corr = 2.0 if err == 0.0 else (self.tol / err) ** 0.2
                     new = self._adapt(h, corr)

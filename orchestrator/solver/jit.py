@@ -1,4 +1,4 @@
-"""When the solver uses its numba kernels, and the thread helper that runs them.
+"""The rule for when the solver uses its numba kernels (decided once, by the context).
 
 The hot loops of the engine (the LLG right-hand side, Heun's stages, the
 renormalisation, the 6-neighbour exchange field with uniform parameters, the demag
@@ -8,7 +8,16 @@ kernels in :mod:`orchestrator.solver._kernels`, which make one pass over memory
 where the ufuncs make a dozen strided ones over ``(..., 3)`` arrays (10× faster for
 the LLG right-hand side at 1024², see ``benchmarks/results/solver.md``). Each kernel
 does the same floating-point operations in the same order as its numpy twin, so
-both give bitwise equal results (only the sign of a zero may differ).
+both give bitwise equal results (only the sign of a zero may differ;
+``tests/solver/test_kernels_bitwise.py``).
+
+What lives where: this module holds the rule (:func:`use_jit`) and the lazy import of
+the kernel module (:func:`kernels`). :meth:`orchestrator.solver.context.Context.build`
+applies the rule once per simulation and puts the module (or None) into the
+context as ``ctx.kernels``; terms, the LLG and the integrators ask ``ctx.kernels``
+and never this module. The threads the kernels run on are the context's one
+:class:`~orchestrator.solver.context.Threads` policy (``ctx.threads.split``);
+:func:`split_run` below is that policy's default, kept for old callers.
 
 The kernels are used for meshes of at least :data:`MIN_CELLS` cells when numba can
 be imported; they are compiled on first use and cached on disk (``cache=True``),
@@ -29,7 +38,6 @@ False
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -57,9 +65,8 @@ def _kernels():
 
 def use_jit(cells: int, dtype=np.float64) -> bool:
     """Whether the numba kernels should run for a mesh of ``cells`` cells and this
-    dtype (float64/float32; see the module docstring). The kernels themselves come
-    from :func:`kernels` at call time (objects keep only this flag, so that they
-    still pickle and deep-copy)."""
+    dtype (float64/float32; see the module docstring). Asked once per simulation, by
+    :meth:`orchestrator.solver.context.Context.build`."""
     if np.dtype(dtype) not in (np.float64, np.float32):
         return False
     mode = os.environ.get("MMSTUDY_JIT", "").strip()
@@ -75,35 +82,10 @@ def kernels():
     return _KERNELS if _KERNELS is not None else _kernels()
 
 
-#: Cells per thread below which a kernel runs on the calling thread only.
-SPLIT_MIN_CELLS = 1 << 16
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_SIZE = 0
-
-
-def _threads() -> int:
-    try:
-        ncpu = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover (not Linux)
-        ncpu = os.cpu_count() or 1
-    return max(1, min(4, ncpu))
-
-
 def split_run(kernel, n: int, *args, cells: int = 1) -> None:
-    """Run ``kernel(*args, lo, hi)`` over ``[0, n)``, in contiguous shares on up to
-    four threads when there is enough work (the kernels release the GIL), else in one
-    call. ``cells``: cells per item of the range (e.g. the cells of a row)."""
-    global _POOL, _POOL_SIZE
-    T = min(_threads(), n * cells // SPLIT_MIN_CELLS, n)
-    if T <= 1:
-        kernel(*args, 0, n)
-        return
-    if _POOL is None or _POOL_SIZE < T - 1:
-        _POOL = ThreadPoolExecutor(T - 1, thread_name_prefix="mmstudy-jit")
-        _POOL_SIZE = T - 1
-    bounds = [n * i // T for i in range(T + 1)]
-    futures = [_POOL.submit(kernel, *args, bounds[i], bounds[i + 1]) for i in range(1, T)]
-    kernel(*args, bounds[0], bounds[1])
-    for f in futures:
-        f.result()
+    """``kernel(*args, lo, hi)`` over ``[0, n)`` on the default thread policy
+    (:meth:`orchestrator.solver.context.Threads.split`; the solver itself calls its
+    context's ``ctx.threads.split``)."""
+    from orchestrator.solver.context import DEFAULT_THREADS
+
+    DEFAULT_THREADS.split(kernel, n, *args, cells=cells)

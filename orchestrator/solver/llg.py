@@ -38,14 +38,18 @@ its Gilbert form and the engine converts the sum once; for the torques of
 α = 0 relax too; OOMMF's ``do_precess 0`` scales the same flow by α/(1+α²), which only
 relabels its fictitious time). Torques and the thermal field are not applied then.
 
-All evaluations write into preallocated buffers with ``out=`` ufuncs; the vector
-algebra is done component by component so that the same code can run on another
-array library later. Empty cells hold m = 0, which every product keeps at zero.
-On large meshes (:mod:`orchestrator.solver.jit`) the right-hand side without
-torques and the renormalisation run as fused numba kernels instead: the same
-operations in one pass over memory rather than a dozen strided ufunc passes over
-the ``(..., 3)`` arrays (at 1024², 5 ms instead of 55 ms per evaluation), with
-bitwise equal results. ``H`` then holds the field; the scratch ``_A`` is not written.
+All evaluations write into preallocated buffers with ``out=`` ufuncs of the
+context's array module (``ctx.xp``); the vector algebra is done component by
+component so that the same code can run on another array library later. Empty cells
+hold m = 0, which every product keeps at zero. The LLG builds the
+:class:`~orchestrator.solver.context.Context` once (mesh, dtype, γ0, α per cell, the
+kernels, the thread policy; :mod:`orchestrator.solver.context`) and sets up every
+term, torque and the thermal field with it. When the context has the numba kernels
+(large meshes, :mod:`orchestrator.solver.jit`) the right-hand side without torques
+and the renormalisation run as fused kernels instead: the same operations in one
+pass over memory rather than a dozen strided ufunc passes over the ``(..., 3)``
+arrays (at 1024², 5 ms instead of 55 ms per evaluation), with bitwise equal results.
+``H`` then holds the field; the scratch ``_A`` is not written.
 
 Examples
 --------
@@ -73,7 +77,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orchestrator.solver.jit import kernels, split_run, use_jit
+from mmstudy.constants import GAMMA0
+from orchestrator.solver.context import Context
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.solver.torques.base import Torque, cross, dot, normalize
@@ -81,10 +86,9 @@ from orchestrator.solver.torques.base import Torque, cross, dot, normalize
 if TYPE_CHECKING:
     from orchestrator.solver.thermal import ThermalField
 
+# GAMMA0 (γ0 = μ0 γ in m/(A s), OOMMF's default 2.211e5; mumax3's ``GammaLL`` times μ0
+# is 2.21107e5) is mmstudy.constants', re-exported here for older imports.
 __all__ = ["GAMMA0", "LLG", "cross", "dot", "normalize"]
-
-#: γ0 = μ0 γ in m/(A s): OOMMF's default (mumax3's ``GammaLL`` times μ0 is 2.21107e5).
-GAMMA0 = 2.211e5
 
 
 class LLG:
@@ -98,8 +102,8 @@ class LLG:
     alpha : float, mapping or ndarray (nz, ny, nx)
         Gilbert damping (a scalar, ``{region: α}`` or per cell; see
         :meth:`Mesh.per_cell`).
-    gamma0 : float
-        ``γ0 = μ0 γ`` in m/(A s).
+    gamma0 : float, optional
+        ``γ0 = μ0 γ`` in m/(A s) (default :data:`mmstudy.constants.GAMMA0`, 2.211e5).
     torques : sequence of Torque
         Spin torques, in Gilbert form (module docstring).
     thermal : ThermalField, optional
@@ -108,13 +112,23 @@ class LLG:
     precess : bool
         False: damping-only relaxation dynamics ``ṁ = −γ0 m×(m×H)`` without torques
         and noise (see the module docstring).
-    dtype : numpy dtype
+    dtype : numpy dtype, optional
         float64 (default) or float32 for m and every buffer.
     setup : bool
-        Call ``setup(mesh)`` on the terms (False when they are set up already).
+        Call ``setup(ctx)`` on the terms (False when they are set up already).
+    context : Context, optional
+        The context to set everything up with (default: :meth:`Context.build` for
+        ``mesh``, ``dtype`` and ``gamma0``, which decides the kernels); its mesh must
+        be ``mesh``, and it supplies dtype and γ0 (``dtype``/``gamma0``, if given too,
+        must agree). α is set into it (:meth:`set_alpha`).
 
     Attributes
     ----------
+    ctx : Context
+        The context the terms, torques and thermal field were set up with (with α
+        per cell).
+    jit : bool
+        Whether the numba kernels run (``ctx.kernels`` is not None).
     H : ndarray (nz, ny, nx, 3)
         The effective field of the last :meth:`dmdt` or :meth:`effective_field` call
         (thermal field included when it was on).
@@ -126,39 +140,58 @@ class LLG:
         terms: Sequence[FieldTerm] = (),
         *,
         alpha: float | Mapping | np.ndarray = 0.0,
-        gamma0: float = GAMMA0,
+        gamma0: float | None = None,
         torques: Sequence[Torque] = (),
         thermal: ThermalField | None = None,
         precess: bool = True,
-        dtype=np.float64,
+        dtype=None,
         setup: bool = True,
+        context: Context | None = None,
     ) -> None:
+        if context is None:
+            dt = np.dtype(np.float64 if dtype is None else dtype)
+            if dt not in (np.float64, np.float32):
+                raise ValueError(f"dtype must be float64 or float32, not {dt}")
+            context = Context.build(mesh, dtype=dt, gamma0=gamma0)
+        else:
+            if context.mesh is not mesh:
+                raise ValueError("the context is for another mesh")
+            if (dtype is not None and np.dtype(dtype) != context.dtype) or \
+                    (gamma0 is not None and float(gamma0) != context.gamma0):
+                raise ValueError("dtype and gamma0 are the context's: give them to "
+                                 "Context.build, not also to the LLG")
         self.mesh = mesh
         self.terms = list(terms)
         self.torques = list(torques)
         self.thermal = thermal
         self.precess = bool(precess)
-        self.gamma0 = float(gamma0)
-        self.dtype = np.dtype(dtype)
+        self.ctx = context
+        self.gamma0 = context.gamma0
+        self.dtype = context.dtype
         if self.dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, not {self.dtype}")
+        xp = context.xp
         shape = mesh.shape
         self.magnetic = mesh.magnetic
-        self.H = np.zeros(shape + (3,), self.dtype)
-        self._A = np.zeros(shape + (3,), self.dtype)
-        self._tmp = np.zeros(shape, self.dtype)
-        self._tmp2 = np.zeros(shape, self.dtype)
-        #: whether the numba kernels run (:mod:`orchestrator.solver.jit`: large meshes)
-        self.jit = use_jit(int(np.prod(shape)), self.dtype)
+        self.H = xp.zeros(shape + (3,), self.dtype)
+        self._A = xp.zeros(shape + (3,), self.dtype)
+        self._tmp = xp.zeros(shape, self.dtype)
+        self._tmp2 = xp.zeros(shape, self.dtype)
         self._tiny = self.dtype.type(np.finfo(self.dtype).tiny)
+        self.set_alpha(alpha)   # α per cell into the context, before anything is set up
         if setup:
             for term in self.terms:
-                term.setup(mesh)
-        self.set_alpha(alpha)
+                term.setup(self.ctx)
         for tq in self.torques:
-            tq.setup(mesh, gamma0=self.gamma0, dtype=self.dtype)
+            tq.setup(self.ctx)
         if self.thermal is not None:
-            self.thermal.setup(mesh, alpha=self.alpha, gamma0=self.gamma0, dtype=self.dtype)
+            self.thermal.setup(self.ctx)
+
+    @property
+    def jit(self) -> bool:
+        """Whether the numba kernels run (the context's choice:
+        :mod:`orchestrator.solver.jit`, large meshes)."""
+        return self.ctx.kernels is not None
 
     # ------------------------------------------------------------------ parameters
 
@@ -171,14 +204,16 @@ class LLG:
         if np.any(a < 0):
             raise ValueError("alpha must be >= 0")
         self.alpha = a
+        self.ctx = self.ctx.replace(alpha=a)
+        xp = self.ctx.xp
         mag = a[self.magnetic]
         if mag.size == 0 or np.all(mag == mag.flat[0]):
             a0 = float(mag.flat[0]) if mag.size else 0.0
             self._c1: float | np.ndarray = 1.0 / (1.0 + a0 * a0)
             self._c2: float | np.ndarray = a0 / (1.0 + a0 * a0)
         else:
-            self._c1 = (1.0 / (1.0 + a * a))[..., None].astype(self.dtype)
-            self._c2 = (a / (1.0 + a * a))[..., None].astype(self.dtype)
+            self._c1 = xp.asarray((1.0 / (1.0 + a * a))[..., None].astype(self.dtype))
+            self._c2 = xp.asarray((a / (1.0 + a * a))[..., None].astype(self.dtype))
         self._k1 = -self.gamma0 * self._c1
         self._k2 = -self.gamma0 * self._c2
         # the same coefficients for the numba kernel: dtype scalars (as numpy converts
@@ -186,10 +221,10 @@ class LLG:
         if isinstance(self._k1, float):
             self._jk = (self.dtype.type(self._k1), self.dtype.type(self._k2))
         else:
-            self._jk = (np.ascontiguousarray(self._k1.reshape(-1), dtype=self.dtype),
-                        np.ascontiguousarray(self._k2.reshape(-1), dtype=self.dtype))
+            self._jk = (xp.ascontiguousarray(self._k1.reshape(-1), dtype=self.dtype),
+                        xp.ascontiguousarray(self._k2.reshape(-1), dtype=self.dtype))
         if self.thermal is not None and getattr(self.thermal, "mesh", None) is not None:
-            self.thermal.setup(self.mesh, alpha=self.alpha, gamma0=self.gamma0, dtype=self.dtype)
+            self.thermal.setup(self.ctx)
 
     @property
     def stochastic(self) -> bool:
@@ -211,26 +246,36 @@ class LLG:
         arr[~self.magnetic] = 0.0
         if np.any(np.all(arr[self.magnetic] == 0.0, axis=-1)):
             raise ValueError("the initial magnetisation is zero in a magnetic cell")
-        return self.normalize(arr)
+        return self.normalize(self.ctx.xp.asarray(arr))
 
     def normalize(self, m: np.ndarray) -> np.ndarray:
         """Normalise m in place (empty cells stay zero)."""
-        if self.jit and self._jit_ok(m):
-            split_run(kernels().normalize, m.shape[0] * m.shape[1] * m.shape[2],
-                      m.reshape(-1), self._tiny)
+        K = self.kernels_for(m)
+        if K is not None:
+            self.ctx.threads.split(K.normalize, m.shape[0] * m.shape[1] * m.shape[2],
+                                   m.reshape(-1), self._tiny)
             return m
-        return normalize(m, self._tmp, self._tmp2)
+        return normalize(m, self._tmp, self._tmp2, xp=self.ctx.xp)
+
+    def kernels_for(self, *arrays: np.ndarray):
+        """The context's numba kernels if they can take these arrays (C-contiguous,
+        this mesh's shape and the state's dtype), else None (the numpy twins)."""
+        K = self.ctx.kernels
+        if K is None:
+            return None
+        shape = self.H.shape
+        if all(a.shape == shape and a.dtype == self.dtype and a.flags.c_contiguous
+               for a in arrays):
+            return K
+        return None
 
     def _jit_ok(self, *arrays: np.ndarray) -> bool:
-        """Whether the numba kernels can take these arrays (C-contiguous, this
-        mesh's shape and the state's dtype)."""
-        shape = self.H.shape
-        return all(a.shape == shape and a.dtype == self.dtype and a.flags.c_contiguous
-                   for a in arrays)
+        """Whether the numba kernels run on these arrays (:meth:`kernels_for`)."""
+        return self.kernels_for(*arrays) is not None
 
     def zeros(self) -> np.ndarray:
         """A zero vector field of the state's shape and dtype (for integrator buffers)."""
-        return np.zeros(self.mesh.shape + (3,), self.dtype)
+        return self.ctx.xp.zeros(self.mesh.shape + (3,), self.dtype)
 
     # ------------------------------------------------------------------ evaluation
 
@@ -270,35 +315,36 @@ class LLG:
 
         ``out`` must not be ``m``. Also leaves the effective field in :attr:`H`.
         """
+        xp = self.ctx.xp
         if out is None:
-            out = np.empty_like(m)
+            out = xp.empty_like(m)
         H = self.effective_field(m, t)
-        if self.jit and self.precess and not self.torques and self._jit_ok(m, out):
+        K = self.kernels_for(m, out) if self.precess and not self.torques else None
+        if K is not None:
             # one fused pass; the same operations as the ufuncs below
             k1, k2 = self._jk
-            K = kernels()
             kernel = K.llg_rhs if isinstance(k1, np.generic) else K.llg_rhs_cells
-            split_run(kernel, H.shape[0] * H.shape[1] * H.shape[2], m.reshape(-1),
-                      H.reshape(-1), out.reshape(-1), k1, k2)
+            self.ctx.threads.split(kernel, H.shape[0] * H.shape[1] * H.shape[2],
+                                   m.reshape(-1), H.reshape(-1), out.reshape(-1), k1, k2)
             return out
         A, tmp = self._A, self._tmp
-        cross(m, H, A, tmp)                      # A = m×H
+        cross(m, H, A, tmp, xp=xp)               # A = m×H
         if not self.precess:
-            cross(m, A, out, tmp)                # m×(m×H)
-            np.multiply(out, -self.gamma0, out=out)
+            cross(m, A, out, tmp, xp=xp)         # m×(m×H)
+            xp.multiply(out, -self.gamma0, out=out)
             return out
         if self.torques:
-            np.multiply(A, -self.gamma0, out=A)  # A = −γ0 m×H
+            xp.multiply(A, -self.gamma0, out=A)  # A = −γ0 m×H
             for tq in self.torques:
                 tq.add_torque(m, t, A)           # + T (Gilbert form)
-            cross(m, A, out, tmp)
-            np.multiply(out, self._c2, out=out)
-            np.multiply(A, self._c1, out=A)
+            cross(m, A, out, tmp, xp=xp)
+            xp.multiply(out, self._c2, out=out)
+            xp.multiply(A, self._c1, out=A)
         else:
-            cross(m, A, out, tmp)                # m×(m×H)
-            np.multiply(out, self._k2, out=out)
-            np.multiply(A, self._k1, out=A)
-        np.add(out, A, out=out)
+            cross(m, A, out, tmp, xp=xp)         # m×(m×H)
+            xp.multiply(out, self._k2, out=out)
+            xp.multiply(A, self._k1, out=A)
+        xp.add(out, A, out=out)
         return out
 
     __call__ = dmdt
@@ -307,16 +353,17 @@ class LLG:
 
     def torque(self, m: np.ndarray, t: float, out: np.ndarray | None = None) -> np.ndarray:
         """``m×H`` (A/m) with the deterministic field (no thermal noise)."""
-        out = np.empty_like(m) if out is None else out
+        xp = self.ctx.xp
+        out = xp.empty_like(m) if out is None else out
         H = self.effective_field(m, t, thermal=False)
-        return cross(m, H, out, self._tmp)
+        return cross(m, H, out, self._tmp, xp=xp)
 
     def max_torque(self, m: np.ndarray, t: float) -> float:
         """``max |m×H|`` over the cells in A/m, deterministic field (μ0 times this is
         the torque in T that mumax3's ``maxTorque`` reports when α = 0)."""
         tq = self.torque(m, t, out=self._A)
-        dot(tq, tq, self._tmp, self._tmp2)
-        return float(np.sqrt(self._tmp.max()))
+        dot(tq, tq, self._tmp, self._tmp2, xp=self.ctx.xp)
+        return float(self.ctx.xp.sqrt(self._tmp.max()))
 
     def energies(self, m: np.ndarray, t: float = 0.0) -> dict[str, float]:
         """Energy of each term in J, keyed by term name (``name_1``, ... for repeats)."""

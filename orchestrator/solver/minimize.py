@@ -79,9 +79,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mmstudy.constants import MU0
 from orchestrator.solver.integrators import RK45, State
 from orchestrator.solver.llg import LLG
-from orchestrator.solver.torques.base import MU0, cross, dot
+from orchestrator.solver.torques.base import cross, dot
 
 __all__ = ["MinimizeResult", "minimize", "relax"]
 
@@ -125,8 +126,9 @@ class MinimizeResult:
 def _descent(llg: LLG, m: np.ndarray, t: float, out: np.ndarray, A: np.ndarray) -> np.ndarray:
     """``τ = −m×(m×H) = (m×H)×m`` into ``out`` (deterministic field)."""
     H = llg.effective_field(m, t, thermal=False)
-    cross(m, H, A, llg._tmp)
-    cross(A, m, out, llg._tmp)
+    xp = llg.ctx.xp
+    cross(m, H, A, llg._tmp, xp=xp)
+    cross(A, m, out, llg._tmp, xp=xp)
     return out
 
 
@@ -180,13 +182,14 @@ def minimize(
     """
     if dm_tol is None and torque_tol is None and energy_tol is None:
         dm_tol = 1e-6
-    m0 = np.empty_like(m)
-    k = np.empty_like(m)
-    k0 = np.empty_like(m)
-    A = np.empty_like(m)
-    x = np.empty(m.shape[:-1], m.dtype)
-    d = np.empty_like(x)
-    tmp = np.empty_like(x)
+    xp = llg.ctx.xp   # the state's array module
+    m0 = xp.empty_like(m)
+    k = xp.empty_like(m)
+    k0 = xp.empty_like(m)
+    A = xp.empty_like(m)
+    x = xp.empty(m.shape[:-1], m.dtype)
+    d = xp.empty_like(x)
+    tmp = xp.empty_like(x)
     dms: collections.deque[float] = collections.deque(maxlen=max(int(dm_samples), 1))
     _descent(llg, m, t, k, A)
     h = H0
@@ -199,7 +202,7 @@ def minimize(
     h_cap, h_used = math.inf, 0.0  # step cap set by the guard; largest step since the last check
 
     def max_norm(v: np.ndarray) -> float:
-        dot(v, v, x, tmp)
+        dot(v, v, x, tmp, xp=xp)
         return math.sqrt(float(x.max()))
 
     def rose(e: float) -> bool:
@@ -210,29 +213,29 @@ def minimize(
     if torque_tol is not None and max_norm(k) <= torque_tol:
         return MinimizeResult(m, 0, True, "torque", max_norm(k), e_checked)
     for steps in range(1, max_steps + 1):
-        np.copyto(m0, m)
+        xp.copyto(m0, m)
         # Cayley step: m = [(4 − h²|τ|²) m0 + 4h τ] / (4 + h²|τ|²)
-        dot(k, k, x, tmp)
-        np.multiply(x, h * h, out=x)
-        np.add(x, 4.0, out=d)
-        np.subtract(4.0, x, out=x)
-        np.divide(x, d, out=x)
-        np.divide(4.0 * h, d, out=d)
-        np.multiply(m0, x[..., None], out=m)
-        np.multiply(k, d[..., None], out=A)
-        np.add(m, A, out=m)
+        dot(k, k, x, tmp, xp=xp)
+        xp.multiply(x, h * h, out=x)
+        xp.add(x, 4.0, out=d)
+        xp.subtract(4.0, x, out=x)
+        xp.divide(x, d, out=x)
+        xp.divide(4.0 * h, d, out=d)
+        xp.multiply(m0, x[..., None], out=m)
+        xp.multiply(k, d[..., None], out=A)
+        xp.add(m, A, out=m)
         llg.normalize(m)
-        np.copyto(k0, k)
+        xp.copyto(k0, k)
         _descent(llg, m, t, k, A)
         # Δm into m0, Δg = −Δτ into k0
-        np.subtract(m, m0, out=m0)
-        np.subtract(k0, k, out=k0)
+        xp.subtract(m, m0, out=m0)
+        xp.subtract(k0, k, out=k0)
         dm_max = max_norm(m0)
         dms.append(dm_max)
         if steps % 2 == 0:
-            nom, div = float(np.vdot(m0, m0)), float(np.vdot(m0, k0))
+            nom, div = float(xp.vdot(m0, m0)), float(xp.vdot(m0, k0))
         else:
-            nom, div = float(np.vdot(m0, k0)), float(np.vdot(k0, k0))
+            nom, div = float(xp.vdot(m0, k0)), float(xp.vdot(k0, k0))
         h_new = nom / div if div != 0.0 else math.nan
         h = min(h_new, h_cap) if math.isfinite(h_new) and h_new > 0.0 else h
         h_used = max(h_used, h)
@@ -250,7 +253,7 @@ def minimize(
             break
         e = llg.energy(m, t)
         if guard and rose(e):  # undo the ascent; cap the steps below the ones that overshot
-            np.copyto(m, checked)
+            xp.copyto(m, checked)
             _descent(llg, m, t, k, A)
             h_cap = h_used / 4.0
             h = min(H0, h_cap)
@@ -262,7 +265,7 @@ def minimize(
                 and abs(recent[-1] - e) <= energy_tol * abs(e)):  # vs the last checked energy
             stop = "energy"
         if guard:
-            np.copyto(checked, m)
+            xp.copyto(checked, m)
         recent.append(e)
         h_cap, h_used = 2.0 * h_cap, 0.0  # let the cap relax while the descent holds
         if stop is not None:
@@ -337,12 +340,12 @@ def relax(
 
         def max_torque() -> float:
             k = rk.last_dmdt
-            dot(k, k, llg._tmp, llg._tmp2)
+            dot(k, k, llg._tmp, llg._tmp2, xp=llg.ctx.xp)
             return math.sqrt(float(llg._tmp.max())) / llg.gamma0
 
         def sum_torque() -> float:
             k = rk.last_dmdt
-            return float(np.vdot(k, k))
+            return float(llg.ctx.xp.vdot(k, k))
 
         def out_of_steps() -> bool:
             return state.steps >= max_steps

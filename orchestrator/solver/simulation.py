@@ -34,12 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from analysis.textures import skyrmion
+from mmstudy.constants import MU0
+from orchestrator.solver.context import Context
 from orchestrator.solver.integrators import RK4, RK45, Heun, State
-from orchestrator.solver.llg import GAMMA0, LLG
+from orchestrator.solver.llg import LLG
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.minimize import MinimizeResult, minimize, relax
 from orchestrator.solver.output import RunWriter
-from orchestrator.solver.terms.base import MU0, FieldTerm
+from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.solver.thermal import ThermalField
 
 __all__ = ["Simulation"]
@@ -57,16 +59,21 @@ class Simulation:
         Energy terms (exchange, DMI, anisotropy, Zeeman, demag ...).
     alpha : float, mapping or array
         Gilbert damping (per region or per cell allowed).
-    gamma0 : float
-        γ0 = μ0 γ in m/(A s).
+    gamma0 : float, optional
+        γ0 = μ0 γ in m/(A s) (default :data:`mmstudy.constants.GAMMA0`, 2.211e5).
     torques : sequence of Torque
         Zhang–Li, spin-orbit torques.
     temperature : float, optional
         Temperature in K (stochastic thermal field; needs a fixed-step integrator).
     seed : int, optional
         Seed of the thermal noise (same seed, same run).
-    dtype : numpy dtype
+    dtype : numpy dtype, optional
         float64 (default) or float32.
+    context : Context, optional
+        The :class:`~orchestrator.solver.context.Context` to set the terms up with
+        (array module, dtype, γ0, kernels, thread policy); default: the one the
+        :class:`~orchestrator.solver.llg.LLG` builds from ``mesh``, ``dtype`` and
+        ``gamma0``. It is ``self.llg.ctx`` afterwards.
     """
 
     def __init__(
@@ -75,18 +82,19 @@ class Simulation:
         terms: Sequence[FieldTerm],
         *,
         alpha=0.5,
-        gamma0: float = GAMMA0,
+        gamma0: float | None = None,
         torques: Sequence = (),
         temperature: float | None = None,
         seed: int | None = None,
-        dtype=np.float64,
+        dtype=None,
+        context: Context | None = None,
     ) -> None:
         self.mesh = mesh
         self.terms = list(terms)
         thermal = ThermalField(temperature, seed=seed) if temperature else None
         self.llg = LLG(mesh, self.terms, alpha=alpha, gamma0=gamma0, torques=list(torques),
-                       thermal=thermal, dtype=dtype)
-        self.dtype = np.dtype(dtype)
+                       thermal=thermal, dtype=dtype, context=context)
+        self.dtype = self.llg.dtype
         self.t = 0.0
         self.m = self.llg.prepare(np.broadcast_to(np.array([0.0, 0.0, 1.0]), mesh.shape + (3,)))
 

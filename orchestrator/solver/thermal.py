@@ -31,14 +31,21 @@ cells (Ms = 0) get no noise.
 
 Reproducibility: the noise comes from one :class:`numpy.random.Generator` (PCG64)
 seeded once; the same seed, mesh, parameters and step sequence give the same run,
-bit for bit.
+bit for bit. (The generator is numpy's: another array module of the context needs
+its own generator here, drawing into the context's ``h``.)
+
+Set-up: like the terms and torques, ``setup(ctx)`` with the engine's
+:class:`~orchestrator.solver.context.Context`, which carries α per cell, γ0 and the
+dtype; ``setup(mesh, alpha=..., gamma0=..., dtype=...)`` makes the default context
+for a bare mesh (:func:`~orchestrator.solver.context.as_context`). ``KB`` is
+:mod:`mmstudy.constants`' (re-exported here).
 
 Examples
 --------
 >>> from orchestrator.solver.mesh import Mesh
 >>> mesh = Mesh(n=(4, 4, 1), cell=(2e-9,) * 3, Ms=8e5)
 >>> th = ThermalField(300.0, seed=1)
->>> th.setup(mesh, alpha=np.full(mesh.shape, 0.1), gamma0=2.211e5)
+>>> th.setup(mesh, alpha=np.full(mesh.shape, 0.1), gamma0=2.211e5)   # or setup(ctx)
 >>> sigma = float(np.sqrt(th.variance(1e-14).max()))
 >>> round(sigma / 1e3, 3)  # kA/m for 10 fs steps
 6825.398
@@ -54,13 +61,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from mmstudy.constants import KB, MU0
+from orchestrator.solver.context import Context, as_context
 from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.torques.base import MU0
 
 __all__ = ["KB", "ThermalField"]
-
-#: Boltzmann constant (J/K), exact SI value.
-KB = 1.380649e-23
 
 
 class ThermalField:
@@ -93,14 +98,20 @@ class ThermalField:
 
     # ------------------------------------------------------------------ setup
 
-    def setup(self, mesh: Mesh, *, alpha: np.ndarray | float, gamma0: float = 2.211e5,
-              dtype=np.float64) -> None:
-        """Precompute the noise amplitude per cell (called by the LLG with its α, γ0)."""
-        self.mesh = mesh
-        self.gamma0 = float(gamma0)
-        self.dtype = np.dtype(dtype)
-        self._alpha = mesh.per_cell(alpha)
-        self.h = np.zeros(mesh.shape + (3,), self.dtype)
+    def setup(self, ctx: Context | Mesh, *, alpha: np.ndarray | float | None = None,
+              gamma0: float | None = None, dtype=None) -> None:
+        """Precompute the noise amplitude per cell (called by the LLG with its context,
+        which holds α per cell, γ0 and the dtype; a bare Mesh needs ``alpha`` and takes
+        ``gamma0``, default 2.211e5, and ``dtype``, default float64)."""
+        ctx = as_context(ctx, alpha=alpha, gamma0=gamma0, dtype=dtype)
+        if ctx.alpha is None:
+            raise ValueError("the thermal field needs the damping alpha (the context's)")
+        self.ctx = ctx
+        self.mesh = mesh = ctx.mesh
+        self.gamma0 = ctx.gamma0
+        self.dtype = ctx.dtype
+        self._alpha = mesh.per_cell(ctx.alpha)
+        self.h = ctx.xp.zeros(mesh.shape + (3,), self.dtype)
         self._update_scale()
 
     def _update_scale(self) -> None:
@@ -115,8 +126,9 @@ class ThermalField:
         self._D = D                                  # (A/m)² s
         s = np.sqrt(2.0 * D)
         sm = s[mag]
-        self._scale: float | np.ndarray = (float(sm.flat[0]) if sm.size and np.all(s == sm.flat[0])
-                                           else s[..., None].astype(self.dtype))
+        uniform = sm.size and np.all(s == sm.flat[0])
+        self._scale: float | np.ndarray = (float(sm.flat[0]) if uniform
+                                           else self.ctx.xp.asarray(s[..., None].astype(self.dtype)))
         self.active = bool(np.any(s > 0))
 
     @property
@@ -145,13 +157,14 @@ class ThermalField:
         """Draw a new field for a step of ``dt`` seconds into :attr:`h`."""
         if not dt > 0:
             raise ValueError(f"the thermal field needs a positive step, not {dt!r}")
+        xp = self.ctx.xp
         self.rng.standard_normal(out=self.h, dtype=self.dtype)
         if isinstance(self._scale, float):
-            np.multiply(self.h, self._scale / np.sqrt(dt), out=self.h)
+            xp.multiply(self.h, self._scale / np.sqrt(dt), out=self.h)
         else:
-            np.multiply(self.h, self._scale, out=self.h)
-            np.multiply(self.h, 1.0 / np.sqrt(dt), out=self.h)
+            xp.multiply(self.h, self._scale, out=self.h)
+            xp.multiply(self.h, 1.0 / np.sqrt(dt), out=self.h)
 
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         """Add the current thermal field (fixed during a step) into ``out``."""
-        np.add(out, self.h, out=out)
+        self.ctx.xp.add(out, self.h, out=out)

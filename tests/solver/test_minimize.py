@@ -29,8 +29,9 @@ class Exchange1D(FieldTerm):
     def __init__(self, A: float) -> None:
         self.A = A
 
-    def setup(self, mesh):
-        super().setup(mesh)
+    def setup(self, ctx):
+        super().setup(ctx)
+        mesh = self.mesh
         self.c = 2 * self.A / (MU0 * float(mesh.Ms.flat[0]) * mesh.cell[0] ** 2)
 
     def add_field(self, m, t, out):

@@ -27,7 +27,7 @@ def test_run_folder_reads_back_as_a_run(tmp_path):
     out = sim.run(20e-12, out=tmp_path / "a.out", save_every=5e-12, fields=("m", "exch"),
                   progress=False)
     ds = analysis.open_run(out)
-    assert ds.attrs["kind"] == "mumax3" and ds.attrs["pbc"] == "xy"
+    assert ds.attrs["kind"] == "builtin" and ds.attrs["pbc"] == "xy"
     np.testing.assert_allclose(ds.t.values, [0, 5e-12, 10e-12, 15e-12, 20e-12], rtol=1e-12)
     assert ds.mx.dims == ("t",)  # table rows are the snapshot times
     assert ds.H_exch.attrs["units"] == "A/m"

@@ -25,8 +25,9 @@ class Uniaxial(FieldTerm):
     def __init__(self, K: float) -> None:
         self.K = K
 
-    def setup(self, mesh):
-        super().setup(mesh)
+    def setup(self, ctx):
+        super().setup(ctx)
+        mesh = self.mesh
         self.c = np.where(mesh.magnetic, 2 * self.K / (MU0 * np.where(mesh.magnetic, mesh.Ms, 1)), 0)
 
     def add_field(self, m, t, out):

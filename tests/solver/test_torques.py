@@ -263,8 +263,9 @@ class PeriodicFilm(FieldTerm):
     def __init__(self, A, D, K) -> None:
         self.A, self.D, self.K = A, D, K
 
-    def setup(self, mesh):
-        super().setup(mesh)
+    def setup(self, ctx):
+        super().setup(ctx)
+        mesh = self.mesh
         Ms = float(mesh.Ms.flat[0])
         self.dx, self.dy = mesh.cell[:2]
         self.cex, self.cd, self.ck = (2 * v / (MU0 * Ms) for v in (self.A, self.D, self.K))

@@ -30,8 +30,9 @@ class Uniaxial(FieldTerm):
         self.K = K
         self.u = np.asarray(axis, float) / np.linalg.norm(axis)
 
-    def setup(self, mesh):
-        super().setup(mesh)
+    def setup(self, ctx):
+        super().setup(ctx)
+        mesh = self.mesh
         Ms = np.where(mesh.magnetic, mesh.Ms, 1.0)
         self.c = np.where(mesh.magnetic, 2 * self.K / (MU0 * Ms), 0.0)[..., None]
 

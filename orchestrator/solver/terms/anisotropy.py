@@ -38,9 +38,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.terms.base import MU0, FieldTerm
-from orchestrator.solver.mesh import region_mask
+from mmstudy.constants import MU0
+from orchestrator.solver.context import Context
+from orchestrator.solver.mesh import Mesh, region_mask
+from orchestrator.solver.terms.base import FieldTerm
 
 __all__ = ["UniaxialAnisotropy"]
 
@@ -89,9 +90,10 @@ class UniaxialAnisotropy(FieldTerm):
         return any(callable(p) for p in (self.K1, self.K2, self.axis))
 
     # ------------------------------------------------------------------ setup
-    def setup(self, mesh: Mesh) -> None:
+    def setup(self, ctx: Context | Mesh) -> None:
         """Resolve per-cell parameters, the region mask and work buffers."""
-        super().setup(mesh)
+        super().setup(ctx)
+        mesh = self.mesh
         mask = region_mask(mesh, self.regions)
         live = mesh.magnetic if mask is None else (mesh.magnetic & mask)
         self._live = live
@@ -106,7 +108,7 @@ class UniaxialAnisotropy(FieldTerm):
             k1c = 2.0 * self._K1 * inv
             self._k1c64 = float(k1c.flat[0]) if np.all(k1c == k1c.flat[0]) else k1c
         self._dtype = None
-        self._allocate(np.float64)
+        self._allocate(self.ctx.dtype)
 
     def _scalar_param(self, value) -> float | np.ndarray:
         """K as a float (uniform over the live cells) or a per-cell array."""
@@ -135,12 +137,14 @@ class UniaxialAnisotropy(FieldTerm):
         if self._dtype is not None and dtype == self._dtype:
             return
         self._dtype = dtype
+        xp = self.xp
         shape = self.mesh.shape
-        self._dot = np.empty(shape, dtype)
-        self._coef = np.empty(shape, dtype)
-        self._tmp = np.empty(shape, dtype)
+        self._dot = xp.empty(shape, dtype)
+        self._coef = xp.empty(shape, dtype)
+        self._tmp = xp.empty(shape, dtype)
         # coefficients in the working dtype, from the float64 originals
-        cast = lambda w: w.astype(dtype) if isinstance(w, np.ndarray) else w  # noqa: E731
+        def cast(w):
+            return xp.asarray(w.astype(dtype)) if isinstance(w, np.ndarray) else w
         self._inv = cast(self._inv64)
         if self._K1 is not None:
             self._k1c = cast(self._k1c64)
@@ -158,60 +162,64 @@ class UniaxialAnisotropy(FieldTerm):
         if m.dtype != self._dtype:
             self._allocate(m.dtype)
         K1, K2, u = self.parameters(t)
+        xp = self.xp
         dot, coef, tmp = self._dot, self._coef, self._tmp
         uniform = u.shape == (3,)
         axis = _coordinate_axis(u) if uniform else None
         # dot = m·u (per component: strided ufuncs beat a length-3 inner loop)
         if axis is not None:  # u = ±e_axis: one component
-            np.multiply(m[..., axis], u[axis], out=dot)
+            xp.multiply(m[..., axis], u[axis], out=dot)
         elif uniform:
-            np.matmul(m, u.astype(m.dtype, copy=False), out=dot)
+            xp.matmul(m, xp.asarray(u.astype(m.dtype, copy=False)), out=dot)
         else:
-            np.multiply(m[..., 0], u[..., 0], out=dot)
+            xp.multiply(m[..., 0], u[..., 0], out=dot)
             for c in (1, 2):
-                np.multiply(m[..., c], u[..., c], out=tmp)
-                np.add(dot, tmp, out=dot)
+                xp.multiply(m[..., c], u[..., c], out=tmp)
+                xp.add(dot, tmp, out=dot)
         # dot <- (2 K1 + 4 K2 dot²) dot / (μ0 Ms), zero outside the term's cells
         if self._has_K2:
-            np.multiply(dot, dot, out=coef)
-            np.multiply(coef, K2, out=coef)
-            np.multiply(coef, 2.0, out=coef)
-            np.add(coef, K1, out=coef)
-            np.multiply(coef, self._inv, out=coef)
-            np.multiply(coef, 2.0, out=coef)
-            np.multiply(dot, coef, out=dot)
+            xp.multiply(dot, dot, out=coef)
+            xp.multiply(coef, K2, out=coef)
+            xp.multiply(coef, 2.0, out=coef)
+            xp.add(coef, K1, out=coef)
+            xp.multiply(coef, self._inv, out=coef)
+            xp.multiply(coef, 2.0, out=coef)
+            xp.multiply(dot, coef, out=dot)
         elif K1 is self._K1:  # static: 2 K1/(μ0 Ms) precomputed
-            np.multiply(dot, self._k1c, out=dot)
+            xp.multiply(dot, self._k1c, out=dot)
         else:
-            np.multiply(dot, self._inv, out=dot)
-            np.multiply(dot, K1, out=dot)
-            np.multiply(dot, 2.0, out=dot)
+            xp.multiply(dot, self._inv, out=dot)
+            xp.multiply(dot, K1, out=dot)
+            xp.multiply(dot, 2.0, out=dot)
         # H = dot u, component by component
         if axis is not None:
             o = out[..., axis]
-            (np.add if u[axis] > 0 else np.subtract)(o, dot, out=o)
+            (xp.add if u[axis] > 0 else xp.subtract)(o, dot, out=o)
             return
         for c in range(3):
             uc = u[c] if uniform else u[..., c]
             if uniform and uc == 0.0:
                 continue
-            np.multiply(dot, uc, out=tmp)
+            xp.multiply(dot, uc, out=tmp)
             o = out[..., c]
-            np.add(o, tmp, out=o)
+            xp.add(o, tmp, out=o)
 
     def energy_density(self, m: np.ndarray, t: float = 0.0, H: np.ndarray | None = None) -> np.ndarray:
         """Energy density (J/m³) per cell, OOMMF's convention if ``energy_offset``."""
         K1, K2, u = self.parameters(t)
-        K1 = np.where(self._live, K1, 0.0)
-        dot = np.einsum("...c,...c->...", m, np.broadcast_to(u, m.shape))
+        xp = self.xp
+        live = xp.asarray(self._live)
+        K1 = xp.where(live, xp.asarray(K1), 0.0)
+        ub = xp.broadcast_to(xp.asarray(u), m.shape)
+        dot = xp.einsum("...c,...c->...", m, ub)
         d2 = dot * dot
         if self.energy_offset:
-            cross = np.cross(np.broadcast_to(u, m.shape), m)
-            e = np.where(K1 > 0, K1 * np.einsum("...c,...c->...", cross, cross), -K1 * d2)
+            cross = xp.cross(ub, m)
+            e = xp.where(K1 > 0, K1 * xp.einsum("...c,...c->...", cross, cross), -K1 * d2)
         else:
             e = -K1 * d2
         if self._has_K2:
-            e = e - np.where(self._live, K2, 0.0) * d2 * d2
+            e = e - xp.where(live, xp.asarray(K2), 0.0) * d2 * d2
         return e
 
 

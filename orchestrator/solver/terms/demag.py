@@ -25,13 +25,18 @@ The kernel spectrum is real (each component is even, or odd along exactly two
 axes), so it is stored as real arrays, six in 3D and four for a single layer (where
 ``Nxz = Nyz = 0``), pre-cut into the column blocks. Blocks are shared among
 ``threads`` Python threads (numpy's and scipy's FFTs and numpy's ufuncs release the
-GIL). Stage 2 uses scipy's in-place complex FFTs, stages 1 and 3 numpy's real FFTs
-with ``out=`` (scipy's ``rfft`` for float32, where numpy's is slow).
+GIL) on the context's thread pool (``ctx.threads``: by default one thread per 2¹⁶
+complex values of the padded half spectrum, at most the CPUs, at most 4). Stage 2
+uses scipy's in-place complex FFTs, stages 1 and 3 numpy's real FFTs with ``out=``
+(scipy's ``rfft`` for float32, where numpy's is slow): these FFT libraries are the
+term's own choice and stay as they are (another array module of the context brings
+its own FFT); buffers and products use the context's array module.
 
-On large meshes (:mod:`orchestrator.solver.jit`) the kernel product of stage 2 is a
-numba kernel that works in place on the block (the same sums in the same order, so
-the same numbers), which needs no second block buffer and is ~3× faster than the
-ufuncs (complex-by-real products go through a complex cast in numpy).
+When the context has the numba kernels (``ctx.kernels``: large meshes,
+:mod:`orchestrator.solver.jit`) the kernel product of stage 2 is a numba kernel that
+works in place on the block (the same sums in the same order, so the same numbers),
+which needs no second block buffer and is ~3× faster than the ufuncs (complex-by-real
+products go through a complex cast in numpy).
 
 Profile (one thread, float64, 1024 × 1024 × 1, this repository's 2-core machine,
 ms per evaluation): stage 1 22, stage 2 89 (FFTs 54, block copies in 10 and out 14,
@@ -41,18 +46,19 @@ are ~75 % of the whole (see ``benchmarks/results/solver.md``).
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.fft as sfft
 
-from orchestrator.solver.jit import kernels, use_jit
+from orchestrator.solver.context import Context
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.solver.terms.newell import demag_kernel, fft_shape
 
 __all__ = ["Demag"]
+
+#: Work (complex values of the padded half spectrum, 3 components) per thread below
+#: which the demag term uses no further thread (:meth:`Threads.count`).
+DEMAG_GRAIN = 1 << 16
 
 _NAMES = {(0, 0): "xx", (1, 1): "yy", (2, 2): "zz", (0, 1): "xy", (1, 0): "xy",
           (0, 2): "xz", (2, 0): "xz", (1, 2): "yz", (2, 1): "yz"}
@@ -68,8 +74,10 @@ class Demag(FieldTerm):
         counts: offsets up to ``r n - 1`` cells are summed); default
         ``mesh.pbc_repeats``. Ignored along open axes; a periodic axis needs ``r >= 1``.
     threads : int, optional
-        Threads sharing the blocks of each stage (default: the CPUs this process may
-        use, at most 4; 1 for small meshes, where threads cost more than they save).
+        Threads sharing the blocks of each stage (default: the context's thread policy,
+        one per 2¹⁶ complex values of the padded half spectrum, at most the CPUs this
+        process may use, at most 4; so 1 for small meshes, where threads cost more
+        than they save).
     block_bytes : int
         Target size of one block of one array (cache blocking; default 256 KiB).
     dtype : numpy dtype
@@ -110,11 +118,11 @@ class Demag(FieldTerm):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
             raise ValueError(f"dtype must be float64 or float32, not {self.dtype}")
-        self._pool = None
 
     # ------------------------------------------------------------------------------
-    def setup(self, mesh: Mesh) -> None:
-        super().setup(mesh)
+    def setup(self, ctx: Context | Mesh) -> None:
+        super().setup(ctx)
+        mesh, xp = self.mesh, self.xp
         reps = self.pbc_repeats if self.pbc_repeats is not None else tuple(mesh.pbc_repeats)
         if len(reps) != 3:
             raise ValueError(f"pbc_repeats needs three counts, got {reps!r}")
@@ -148,11 +156,11 @@ class Demag(FieldTerm):
         # Ms as at setup (call setup again after changing mesh.Ms)
         Ms = np.array(mesh.Ms, dtype=np.float64)
         self._Ms_scalar = float(Ms.flat[0]) if np.all(Ms == Ms.flat[0]) else None
-        self._Ms = Ms
+        self._Ms = xp.asarray(Ms)
         # half spectra along x of the occupied (z, y) rows: M, then H
         real = self.dtype
         cplx = np.result_type(real, np.complex64)
-        self._S = np.zeros((3, nz, ny, Lxh), dtype=cplx)
+        self._S = xp.zeros((3, nz, ny, Lxh), dtype=cplx)
 
         # stage 1 and 3 blocks: (z, y0, y1) row ranges
         rows = max(1, min(ny, self.block_bytes // (real.itemsize * Lx)))
@@ -163,14 +171,15 @@ class Demag(FieldTerm):
         cols = max(1, min(Lxh, self.block_bytes // (cplx.itemsize * Ly * Lz)))
         self._col_blocks = [(c0, min(Lxh, c0 + cols)) for c0 in range(0, Lxh, cols)]
         self._col_items = list(enumerate(self._col_blocks))
-        self._kernel_blocks = [{k: np.ascontiguousarray(np.swapaxes(v[..., c0:c1], -1, -2),
-                                                        dtype=real)
+        self._kernel_blocks = [{k: xp.asarray(np.ascontiguousarray(
+                                    np.swapaxes(v[..., c0:c1], -1, -2), dtype=real))
                                 for k, v in kernel.items()}
                                for c0, c1 in self._col_blocks]
         del kernel
-        # the kernel product as a numba kernel (large meshes, orchestrator.solver.jit):
-        # in place, one pass, the components in a fixed order (absent ones as zeros)
-        self._jit = use_jit(nx * ny * nz, real)
+        # the kernel product as a numba kernel (when the context has them: large
+        # meshes): in place, one pass, the components in a fixed order (absent ones as
+        # zeros)
+        self._jit = self.ctx.kernels is not None
         self._jit_blocks = None
         if self._jit:
             film = not ({"xz", "yz"} & set(self.components))
@@ -187,55 +196,32 @@ class Demag(FieldTerm):
                 self._jit_blocks.append(tuple(arrs))
 
         work = 3 * Lz * Ly * Lxh
-        if self.threads is not None:
-            nthreads = int(self.threads)
-        else:
-            try:
-                ncpu = len(os.sched_getaffinity(0))
-            except AttributeError:  # pragma: no cover (not Linux)
-                ncpu = os.cpu_count() or 1
-            nthreads = min(4, ncpu) if work >= (1 << 17) else 1
+        nthreads = int(self.threads) if self.threads is not None else \
+            self.ctx.threads.count(work, DEMAG_GRAIN)
         self._nthreads = max(1, min(nthreads, len(self._col_blocks), len(self._row_blocks)))
         # per-thread work buffers
         self._local = []
         for _ in range(self._nthreads):
             jit = self._jit   # the numba product works in place
             self._local.append(dict(
-                P=np.zeros((rows, Lx), dtype=real),
-                R=np.empty((rows, Lx), dtype=real),
-                B=np.zeros((3, Lz, cols, Ly), dtype=cplx),
-                H=None if jit else np.empty((3, Lz, cols, Ly), dtype=cplx),
-                T=None if jit else np.empty((Lz, cols, Ly), dtype=cplx),
+                P=xp.zeros((rows, Lx), dtype=real),
+                R=xp.empty((rows, Lx), dtype=real),
+                B=xp.zeros((3, Lz, cols, Ly), dtype=cplx),
+                H=None if jit else xp.empty((3, Lz, cols, Ly), dtype=cplx),
+                T=None if jit else xp.empty((Lz, cols, Ly), dtype=cplx),
             ))
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_pool"] = None  # threads do not pickle; made again on first use
-        return state
-
-    def __del__(self):
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=False)
 
     # ------------------------------------------------------------------------------
     def _parallel(self, fn, items) -> None:
-        """Run ``fn(items_part, local_buffers)`` on contiguous shares of ``items``."""
+        """Run ``fn(items_part, local_buffers)`` on contiguous shares of ``items``, one
+        per thread, on the context's thread pool."""
         T = self._nthreads
         if T == 1:
             fn(items, self._local[0])
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(T - 1, thread_name_prefix="mmstudy-demag")
         bounds = np.linspace(0, len(items), T + 1).astype(int)
-        futures = [self._pool.submit(fn, items[bounds[i]:bounds[i + 1]], self._local[i])
-                   for i in range(1, T)]
-        fn(items[bounds[0]:bounds[1]], self._local[0])
-        for f in futures:
-            f.result()
+        self.ctx.threads.run(fn, [(items[bounds[i]:bounds[i + 1]], self._local[i])
+                                  for i in range(T)])
 
     def _stage1(self, blocks, buf, m) -> None:
         """Ms m along x, zero-padded, and its real FFT into S (occupied rows)."""
@@ -244,13 +230,14 @@ class Demag(FieldTerm):
         S = self._S
         Ms = self._Ms_scalar
         single = self.dtype == np.float32
+        mul = self.xp.multiply
         for z, y0, y1 in blocks:
             p = P[:y1 - y0]
             for c in range(3):
                 if Ms is None:
-                    np.multiply(m[z, y0:y1, :, c], self._Ms[z, y0:y1], out=p[:, :nx])
+                    mul(m[z, y0:y1, :, c], self._Ms[z, y0:y1], out=p[:, :nx])
                 else:
-                    np.multiply(m[z, y0:y1, :, c], Ms, out=p[:, :nx])
+                    mul(m[z, y0:y1, :, c], Ms, out=p[:, :nx])
                 if single:   # numpy's float32 real FFT is slow: scipy's, and a copy
                     S[c, z, y0:y1] = sfft.rfft(p, axis=-1)
                 else:
@@ -264,16 +251,17 @@ class Demag(FieldTerm):
         B, Hb, T = buf["B"], buf["H"], buf["T"]
         # scipy's in-place complex transforms (numpy's complex64 ones are 3-6x slower)
         fft, ifft = sfft.fft, sfft.ifft
+        swap = self.xp.swapaxes
         jit = self._jit_blocks
         if jit is not None:
             Bv = B.reshape(-1).view(self.dtype)   # flat reals: (3, Lz, cols, Ly, re/im)
             cols = B.shape[2]
-            product = getattr(kernels(), self._jit_product)
+            product = getattr(self.ctx.kernels, self._jit_product)
         for i, (c0, c1) in blocks:
             w = c1 - c0
             # blocks are (component, z, kx, y): the y transforms run along contiguous rows
             b = B[:, :, :w]
-            b[:, :nz, :, :ny] = np.swapaxes(S[:, :, :, c0:c1], -1, -2)
+            b[:, :nz, :, :ny] = swap(S[:, :, :, c0:c1], -1, -2)
             if Ly > ny:
                 b[:, :nz, :, ny:] = 0
             if Lz > nz:
@@ -293,11 +281,11 @@ class Demag(FieldTerm):
                 ifft(h, axis=-3, overwrite_x=True)
             if Ly > 1:
                 ifft(h[:, :nz], axis=-1, overwrite_x=True)
-            np.swapaxes(S[:, :, :, c0:c1], -1, -2)[...] = h[:, :nz, :, :ny]
+            swap(S[:, :, :, c0:c1], -1, -2)[...] = h[:, :nz, :, :ny]
 
     def _product(self, b, h, t, kb) -> None:
         """``h = N b`` for one block with ufuncs (``t``: scratch of one component)."""
-        mul, add = np.multiply, np.add
+        mul, add = self.xp.multiply, self.xp.add
         for ax, row in enumerate(self._rows):
             ha = h[ax]
             if not row:
@@ -315,12 +303,13 @@ class Demag(FieldTerm):
         Lx = self.fft_shape[2]
         R = buf["R"]
         S = self._S
+        add = self.xp.add
         for z, y0, y1 in blocks:
             r = R[:y1 - y0]
             for c in range(3):
                 np.fft.irfft(S[c, z, y0:y1], n=Lx, axis=-1, out=r)
                 o = out[z, y0:y1, :, c]
-                np.add(o, r[:, :nx], out=o)
+                add(o, r[:, :nx], out=o)
 
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         self._parallel(lambda b, buf: self._stage1(b, buf, m), self._row_blocks)

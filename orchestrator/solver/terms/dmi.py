@@ -90,8 +90,10 @@ from typing import Union
 
 import numpy as np
 
+from mmstudy.constants import MU0
+from orchestrator.solver.context import Context
 from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.terms.base import MU0, FieldTerm
+from orchestrator.solver.terms.base import FieldTerm
 
 __all__ = ["DMI", "CRYSTAL_CLASSES", "mumax3_dind", "mumax3_dbulk", "dmi_vector"]
 
@@ -298,9 +300,10 @@ class DMI(FieldTerm):
         return out
 
     # -- setup -------------------------------------------------------------------------
-    def setup(self, mesh: Mesh) -> None:
+    def setup(self, ctx: Context | Mesh) -> None:
         """Precompute the per-bond coefficients (D_ij, masks, 1/Ms, cell sizes)."""
-        super().setup(mesh)
+        super().setup(ctx)
+        mesh = self.mesh
         Dcell = self.cell_D(mesh)
         magnetic = mesh.magnetic
         inv_ms = np.zeros(mesh.shape)
@@ -360,7 +363,7 @@ class DMI(FieldTerm):
                 continue
             oq, sq, c = _crop(o, s, c)
             c0 = c.flat[0]
-            cval = float(c0) if np.all(c == c0) else c
+            cval = float(c0) if np.all(c == c0) else self.xp.asarray(c)
             for p, r, sign in _CROSS[q]:
                 self._terms.append(_Term(oq, sq, p, r, sign, cval))
 
@@ -369,8 +372,9 @@ class DMI(FieldTerm):
             return self._terms
         terms = self._typed.get(dtype)
         if terms is None:
+            xp = self.xp
             terms = [_Term(t.o, t.s, t.p, t.r, t.sign,
-                           t.coef if isinstance(t.coef, float) else t.coef.astype(dtype))
+                           t.coef if isinstance(t.coef, float) else xp.asarray(t.coef, dtype=dtype))
                      for t in self._terms]
             self._typed[dtype] = terms
         return terms
@@ -378,6 +382,7 @@ class DMI(FieldTerm):
     # -- evaluation --------------------------------------------------------------------
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         """Add the DMI field (A/m) of unit field ``m`` into ``out`` (both ``(nz, ny, nx, 3)``)."""
+        xp = self.xp
         scratch = self._scratch
         for term in self._terms_for(m.dtype):
             src = m[term.s + (term.r,)]
@@ -385,9 +390,9 @@ class DMI(FieldTerm):
             key = (src.shape, m.dtype)
             tmp = scratch.get(key)
             if tmp is None:
-                tmp = scratch[key] = np.empty(src.shape, dtype=m.dtype)
-            np.multiply(src, term.coef, out=tmp)
+                tmp = scratch[key] = xp.empty(src.shape, dtype=m.dtype)
+            xp.multiply(src, term.coef, out=tmp)
             if term.sign > 0:
-                np.add(dst, tmp, out=dst)
+                xp.add(dst, tmp, out=dst)
             else:
-                np.subtract(dst, tmp, out=dst)
+                xp.subtract(dst, tmp, out=dst)

@@ -18,11 +18,13 @@ cell centres.
     call is a single CSR product accumulated into ``out``. The ``"stencil"`` method
     evaluates the same links with shifted slices instead (per axis: one difference
     ``m_j − m_i`` per link, scaled, added to one cell and subtracted from the other).
-    On large meshes with uniform A and Ms and no vacuum (:mod:`orchestrator.solver.jit`)
-    either method runs as a numba stencil that repeats its operations in its order
-    (the same numbers up to the sign of a zero) without reading the matrix: 3× faster
-    than the CSR product at 1024², and :meth:`Exchange.set_field` writes the field
-    without a separate zeroing pass.
+    When the context has the numba kernels (``ctx.kernels``: large meshes,
+    :mod:`orchestrator.solver.jit`) and A and Ms are uniform with no vacuum, either
+    method runs as a numba stencil that repeats its operations in its order (the same
+    numbers up to the sign of a zero) without reading the matrix, on the context's
+    threads: 3× faster than the CSR product at 1024², and :meth:`Exchange.set_field`
+    writes the field without a separate zeroing pass. The CSR product is scipy's
+    (``csr_matvecs``, on numpy arrays); the stencil uses the context's array module.
 
 12 neighbours (``kernel="12ngbr"``)
     OOMMF's ``Oxs_UniformExchange kernel 12ngbr`` (``12ngbrZD1``, mjd's notes): along each
@@ -73,15 +75,14 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
 
-from orchestrator.solver.jit import kernels, split_run, use_jit
-from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.terms.base import MU0, FieldTerm
-from orchestrator.solver.mesh import region_index
+from mmstudy.constants import MU0
+from orchestrator.solver.context import Context
+from orchestrator.solver.mesh import Mesh, region_index
+from orchestrator.solver.terms.base import FieldTerm
 
 try:  # accumulate y += A @ x in place (scipy's C kernel behind csr_matrix @ dense)
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
@@ -234,8 +235,9 @@ class Exchange(FieldTerm):
         regions r1 and r2 (names or indices, either order) by s (mumax3's
         ``ext_ScaleExchange``; s = 0 decouples the regions). 6-neighbour kernel only.
     workers : int
-        Threads for the sparse product (rows split in blocks; the kernel releases the
-        GIL). 1 (default) keeps everything on the calling thread.
+        Threads for the sparse product (rows split in blocks on the context's thread
+        pool; the kernel releases the GIL). 1 (default) keeps everything on the calling
+        thread.
     method : {"auto", "sparse", "stencil"}
         How the 6-neighbour field is evaluated: one sparse matrix product (scipy's CSR
         kernel; the faster for float64 on a CPU), or shifted-slice differences per
@@ -276,9 +278,10 @@ class Exchange(FieldTerm):
             self.name = name
 
     # ------------------------------------------------------------------ setup
-    def setup(self, mesh: Mesh) -> None:
+    def setup(self, ctx: Context | Mesh) -> None:
         """Build the sparse field operator (rows: cells, 5–13 entries each)."""
-        super().setup(mesh)
+        super().setup(ctx)
+        mesh = self.mesh
         self._A = mesh.per_cell(self.A)
         magnetic = mesh.magnetic
         self._inv_Ms = np.divide(1.0, mesh.Ms, out=np.zeros_like(mesh.Ms), where=magnetic)
@@ -298,10 +301,10 @@ class Exchange(FieldTerm):
         self._jit = self._jit_setup(mesh, magnetic) if self.kernel == "6ngbr" else None
 
     def _jit_setup(self, mesh: Mesh, magnetic: np.ndarray) -> dict | None:
-        """What the numba kernels need (:mod:`orchestrator.solver.jit`, large meshes),
-        or None where they do not apply: they take one weight per axis, so A and Ms must
-        be uniform over a fully magnetic mesh (no region scaling)."""
-        if not use_jit(int(np.prod(mesh.shape))) or not magnetic.all():
+        """What the numba kernels need (when the context has them: large meshes), or
+        None where they do not apply: they take one weight per axis, so A and Ms must be
+        uniform over a fully magnetic mesh (no region scaling)."""
+        if self.ctx.kernels is None or not magnetic.all():
             return None
         w = [None, None, None]
         k = 0
@@ -325,7 +328,9 @@ class Exchange(FieldTerm):
         """The 6-neighbour field by a numba kernel in the order of the method that
         would run (bitwise the same numbers); False if no kernel applies to this call."""
         jit = self._jit
-        if jit is None or m.dtype != out.dtype or m.dtype not in (np.float64, np.float32) \
+        k = self.ctx.kernels
+        if jit is None or k is None or m.dtype != out.dtype \
+                or m.dtype not in (np.float64, np.float32) \
                 or not (m.flags.c_contiguous and out.flags.c_contiguous) \
                 or m.shape != out.shape or m.shape[:3] != self.mesh.shape:
             return False
@@ -341,14 +346,14 @@ class Exchange(FieldTerm):
         (wx, wy, wz), diag = cached
         nz, ny, nx = self.mesh.shape
         px, py, pz = jit["periodic"]
-        k = kernels()
+        split = self.ctx.threads.split
         zero = dt.type(0.0)
         if sparse:
-            split_run(k.exchange_sparse, nz * ny, m.reshape(-1), out.reshape(-1), diag,
-                      wx, wy, wz, nx, ny, nz, px, py, pz, add, zero, cells=nx)
+            split(k.exchange_sparse, nz * ny, m.reshape(-1), out.reshape(-1), diag,
+                  wx, wy, wz, nx, ny, nz, px, py, pz, add, zero, cells=nx)
         else:
-            split_run(k.exchange_links, nz * ny, m.reshape(-1), out.reshape(-1),
-                      wx, wy, wz, nx, ny, nz, px, py, pz, add, zero, cells=nx)
+            split(k.exchange_links, nz * ny, m.reshape(-1), out.reshape(-1),
+                  wx, wy, wz, nx, ny, nz, px, py, pz, add, zero, cells=nx)
         return True
 
     def set_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
@@ -481,35 +486,33 @@ class Exchange(FieldTerm):
             _csr_matvecs(n, n, 3, indptr, indices, data, x, y)
             return
         b = self._blocks
-        futures = [_pool(self.workers).submit(
-            _csr_matvecs, int(b[i + 1] - b[i]), n, 3, indptr[b[i]:b[i + 1] + 1], indices,
-            data, x, y[3 * b[i]:3 * b[i + 1]]) for i in range(1, self.workers)]
-        _csr_matvecs(int(b[1]), n, 3, indptr[:b[1] + 1], indices, data, x, y[:3 * b[1]])
-        for f in futures:
-            f.result()
+        self.ctx.threads.run(_csr_matvecs, [
+            (int(b[i + 1] - b[i]), n, 3, indptr[b[i]:b[i + 1] + 1], indices, data, x,
+             y[3 * b[i]:3 * b[i + 1]]) for i in range(self.workers)])
 
     def _add_stencil(self, m: np.ndarray, out: np.ndarray) -> None:
         """6-neighbour field link by link: ``d = m_j − m_i``; ``H_i += w d``; ``H_j −= w d``."""
+        xp = self.xp
         bufs = self._bufs.get(m.dtype)
         if bufs is None:  # first call with this dtype: buffers and weights in it
             bufs = self._bufs[m.dtype] = []
             for s_lo, s_hi, w_lo, w_hi in self._links:
                 shape = np.empty(m.shape, np.bool_)[s_lo].shape
-                bufs.append((np.empty(shape, m.dtype),
-                             None if w_hi is None else np.empty(shape, m.dtype),
-                             _cast(w_lo, m.dtype), _cast(w_hi, m.dtype)))
+                bufs.append((xp.empty(shape, m.dtype),
+                             None if w_hi is None else xp.empty(shape, m.dtype),
+                             _cast(w_lo, m.dtype, xp), _cast(w_hi, m.dtype, xp)))
         for (s_lo, s_hi, _, _), (d, tmp, w_lo, w_hi) in zip(self._links, bufs):
-            np.subtract(m[s_hi], m[s_lo], out=d)
+            xp.subtract(m[s_hi], m[s_lo], out=d)
             o_lo, o_hi = out[s_lo], out[s_hi]
             if w_hi is None:
-                np.multiply(d, w_lo, out=d)
-                np.add(o_lo, d, out=o_lo)
-                np.subtract(o_hi, d, out=o_hi)
+                xp.multiply(d, w_lo, out=d)
+                xp.add(o_lo, d, out=o_lo)
+                xp.subtract(o_hi, d, out=o_hi)
             else:
-                np.multiply(d, w_lo, out=tmp)
-                np.add(o_lo, tmp, out=o_lo)
-                np.multiply(d, w_hi, out=d)
-                np.subtract(o_hi, d, out=o_hi)
+                xp.multiply(d, w_lo, out=tmp)
+                xp.add(o_lo, tmp, out=o_lo)
+                xp.multiply(d, w_hi, out=d)
+                xp.subtract(o_hi, d, out=o_hi)
 
 
 def _cell_index(mesh: Mesh) -> np.ndarray:
@@ -528,18 +531,7 @@ def _compact(w: np.ndarray) -> float | np.ndarray:
     return np.ascontiguousarray(w[..., None])
 
 
-def _cast(w: float | np.ndarray | None, dtype: np.dtype) -> float | np.ndarray | None:
-    """Weights in the working dtype (Python floats stay floats: they adopt the array's)."""
-    return w.astype(dtype) if isinstance(w, np.ndarray) else w
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A shared thread pool for the row blocks of the sparse product."""
-    global _POOL
-    if _POOL is None or _POOL._max_workers < workers - 1:
-        _POOL = ThreadPoolExecutor(max_workers=max(workers - 1, 1),
-                                   thread_name_prefix="mmstudy-exchange")
-    return _POOL
+def _cast(w: float | np.ndarray | None, dtype: np.dtype, xp=np) -> float | np.ndarray | None:
+    """Weights in the working dtype, in the array module ``xp`` (Python floats stay
+    floats: they adopt the array's)."""
+    return xp.asarray(w.astype(dtype)) if isinstance(w, np.ndarray) else w

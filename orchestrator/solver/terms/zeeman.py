@@ -31,6 +31,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from orchestrator.solver.context import Context
 from orchestrator.solver.mesh import Mesh, region_mask
 from orchestrator.solver.terms.base import FieldTerm
 
@@ -177,11 +178,12 @@ class Zeeman(FieldTerm):
         """Whether the field depends on time."""
         return callable(self.H)
 
-    def setup(self, mesh: Mesh) -> None:
+    def setup(self, ctx: Context | Mesh) -> None:
         """Resolve regions and the static field; nothing is allocated per call."""
-        super().setup(mesh)
+        super().setup(ctx)
+        mesh = self.mesh
         mask = region_mask(mesh, self.regions)
-        self._mask = None if mask is None else mask[..., None]
+        self._mask = None if mask is None else self.xp.asarray(mask[..., None])
         self._static = None
         if not callable(self.H):
             H = self.H
@@ -192,14 +194,14 @@ class Zeeman(FieldTerm):
                 self._static = H  # broadcast add, no per-cell array
             else:
                 H = np.broadcast_to(H, mesh.shape + (3,))
-                self._static = np.where(self._mask, H, 0.0) if self._mask is not None \
+                self._static = np.where(mask[..., None], H, 0.0) if mask is not None \
                     else np.ascontiguousarray(H)
         self._cache = {}
 
     def _static_as(self, dtype) -> np.ndarray:
         arr = self._cache.get(dtype)
         if arr is None:
-            arr = self._cache[dtype] = self._static.astype(dtype)
+            arr = self._cache[dtype] = self.xp.asarray(self._static.astype(dtype))
         return arr
 
     def value(self, t: float) -> np.ndarray:
@@ -210,10 +212,11 @@ class Zeeman(FieldTerm):
 
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         """Add the applied field at time ``t`` into ``out`` (``m`` is unused)."""
+        xp = self.xp
         if self._static is not None:
             H = self._static if self._static.shape == (3,) else self._static_as(out.dtype)
         else:
-            H = np.asarray(self.H(t))
+            H = xp.asarray(self.H(t))
             if H.shape != (3,) and H.shape != out.shape:
                 raise ValueError(f"H(t) must return a 3-vector or an array {out.shape}, "
                                  f"got shape {H.shape}")
@@ -224,10 +227,10 @@ class Zeeman(FieldTerm):
                 if hc != 0.0:
                     o = out[..., c]
                     if self._mask is None:
-                        np.add(o, hc, out=o)
+                        xp.add(o, hc, out=o)
                     else:
-                        np.add(o, hc, out=o, where=self._mask[..., 0])
+                        xp.add(o, hc, out=o, where=self._mask[..., 0])
         elif self._mask is None or self._static is not None:
-            np.add(out, H, out=out)
+            xp.add(out, H, out=out)
         else:
-            np.add(out, H, out=out, where=self._mask)
+            xp.add(out, H, out=out, where=self._mask)

@@ -1,6 +1,9 @@
 """The interface every spin torque implements.
 
-A torque is set up once for a mesh, then evaluated many times:
+A torque is set up once with the simulation's
+:class:`~orchestrator.solver.context.Context` (``setup(ctx)``: mesh, array module
+``ctx.xp``, dtype, the engine's γ0; see :mod:`orchestrator.solver.context`), then
+evaluated many times:
 :meth:`Torque.add_torque` adds its **Gilbert-form** torque ``T(m, t)`` in 1/s, a
 field of vectors perpendicular to m, into a preallocated array. The engine
 (:class:`orchestrator.solver.llg.LLG`) writes the LLG equation as ::
@@ -15,14 +18,19 @@ never sees α: the conversion, done once for the sum, gives each torque the
 
 A torque must return a vector perpendicular to m in every cell (project out the
 parallel part of a discretised derivative) and zero where m = 0 (empty cells); then
-the LL conversion is exact. Array operations only, ``out=`` ufuncs, no allocation
-on the hot path.
+the LL conversion is exact. Array operations only, with the context's array module
+(``self.xp``) for buffers and ``out=`` ufuncs, no allocation on the hot path.
+``setup`` also takes a bare :class:`~orchestrator.solver.mesh.Mesh` with the old
+keywords (``torque.setup(mesh, gamma0=..., dtype=...)``): it is given the default
+context for that mesh (:func:`~orchestrator.solver.context.as_context`).
 
-This module also holds the small vector-field helpers the engine and the torques
-share (:func:`cross`, :func:`dot`, :func:`normalize`: component-wise ufuncs into
-preallocated arrays, about twice as fast as ``np.cross`` on ``(..., 3)`` arrays and
-without temporaries) and the physical constants (CODATA 2018, as
-:mod:`analysis.thiele`).
+What lives where: this module holds the interface and the small vector-field helpers
+the engine and the torques share (:func:`cross`, :func:`dot`, :func:`normalize`:
+component-wise ufuncs of the array module ``xp`` into preallocated arrays, about
+twice as fast as ``np.cross`` on ``(..., 3)`` arrays and without temporaries). The
+physical constants are :mod:`mmstudy.constants`' (``MU0``, ``HBAR``, ``QE``, ``MUB``
+are re-exported here for older imports), the spin-torque rates
+:mod:`mmstudy.spintorque`'s (``zhang_li_u``, ``sot_rate``, which the torques call).
 """
 
 from __future__ import annotations
@@ -31,21 +39,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mmstudy.constants import HBAR, MU0, MUB, QE
+from orchestrator.solver.context import Context, as_context
 from orchestrator.solver.mesh import Mesh
 
 __all__ = ["HBAR", "MU0", "MUB", "QE", "Torque", "amplitude_of", "cross", "dot", "normalize"]
 
-#: Vacuum permeability (T m/A), as OOMMF and mumax3.
-MU0 = 4e-7 * np.pi
-#: Reduced Planck constant (J s), CODATA 2018 (as :mod:`analysis.thiele`).
-HBAR = 1.054571817e-34
-#: Elementary charge (C), CODATA 2018.
-QE = 1.602176634e-19
-#: Bohr magneton (J/T), CODATA 2018.
-MUB = 9.2740100783e-24
 
-
-def cross(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+def cross(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray, *, xp=np) -> np.ndarray:
     """``out = a × b`` for fields of 3-vectors ``(..., 3)``, without temporaries.
 
     Parameters
@@ -56,6 +57,8 @@ def cross(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.
         Result; must not share memory with ``a`` or ``b``.
     tmp : ndarray (...)
         Scratch of the scalar-field shape of ``out``.
+    xp : module
+        The arrays' module (numpy; the context's ``ctx.xp``).
 
     Returns
     -------
@@ -71,20 +74,22 @@ def cross(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
     o0, o1, o2 = out[..., 0], out[..., 1], out[..., 2]
-    np.multiply(a1, b2, out=o0)
-    np.multiply(a2, b1, out=tmp)
-    np.subtract(o0, tmp, out=o0)
-    np.multiply(a2, b0, out=o1)
-    np.multiply(a0, b2, out=tmp)
-    np.subtract(o1, tmp, out=o1)
-    np.multiply(a0, b1, out=o2)
-    np.multiply(a1, b0, out=tmp)
-    np.subtract(o2, tmp, out=o2)
+    mul, sub = xp.multiply, xp.subtract
+    mul(a1, b2, out=o0)
+    mul(a2, b1, out=tmp)
+    sub(o0, tmp, out=o0)
+    mul(a2, b0, out=o1)
+    mul(a0, b2, out=tmp)
+    sub(o1, tmp, out=o1)
+    mul(a0, b1, out=o2)
+    mul(a1, b0, out=tmp)
+    sub(o2, tmp, out=o2)
     return out
 
 
-def dot(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    """``out = a · b`` per cell for fields of 3-vectors (``out``, ``tmp``: scalar fields).
+def dot(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray, *, xp=np) -> np.ndarray:
+    """``out = a · b`` per cell for fields of 3-vectors (``out``, ``tmp``: scalar fields;
+    ``xp``: the arrays' module).
 
     Examples
     --------
@@ -92,15 +97,15 @@ def dot(a: np.ndarray, b: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.nd
     >>> dot(a, a, np.empty(1), np.empty(1)).tolist()
     [14.0]
     """
-    np.multiply(a[..., 0], b[..., 0], out=out)
-    np.multiply(a[..., 1], b[..., 1], out=tmp)
-    np.add(out, tmp, out=out)
-    np.multiply(a[..., 2], b[..., 2], out=tmp)
-    np.add(out, tmp, out=out)
+    xp.multiply(a[..., 0], b[..., 0], out=out)
+    xp.multiply(a[..., 1], b[..., 1], out=tmp)
+    xp.add(out, tmp, out=out)
+    xp.multiply(a[..., 2], b[..., 2], out=tmp)
+    xp.add(out, tmp, out=out)
     return out
 
 
-def normalize(m: np.ndarray, norm: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+def normalize(m: np.ndarray, norm: np.ndarray, tmp: np.ndarray, *, xp=np) -> np.ndarray:
     """Scale every nonzero vector of ``m`` to unit length in place; zero vectors stay zero.
 
     Parameters
@@ -108,6 +113,8 @@ def normalize(m: np.ndarray, norm: np.ndarray, tmp: np.ndarray) -> np.ndarray:
     m : ndarray (..., 3)
     norm, tmp : ndarray (...)
         Scratch scalar fields (``norm`` holds ``max(|m|, tiny)`` afterwards).
+    xp : module
+        The arrays' module.
 
     Examples
     --------
@@ -115,10 +122,10 @@ def normalize(m: np.ndarray, norm: np.ndarray, tmp: np.ndarray) -> np.ndarray:
     >>> normalize(m, np.empty(2), np.empty(2)).tolist()
     [[0.6, 0.0, 0.8], [0.0, 0.0, 0.0]]
     """
-    dot(m, m, norm, tmp)
-    np.sqrt(norm, out=norm)
-    np.maximum(norm, np.finfo(m.dtype).tiny, out=norm)
-    np.divide(m, norm[..., None], out=m)
+    dot(m, m, norm, tmp, xp=xp)
+    xp.sqrt(norm, out=norm)
+    xp.maximum(norm, xp.finfo(m.dtype).tiny, out=norm)
+    xp.divide(m, norm[..., None], out=m)
     return m
 
 
@@ -149,22 +156,33 @@ class Torque:
 
     name: str = "torque"
 
-    def setup(self, mesh: Mesh, *, gamma0: float = 2.211e5, dtype=np.float64) -> None:
-        """Precompute what depends only on the mesh (called by the LLG).
+    @property
+    def xp(self):
+        """The array module: the context's after :meth:`setup`, numpy before."""
+        ctx = self.__dict__.get("ctx")
+        return np if ctx is None else ctx.xp
+
+    def setup(self, ctx: Context | Mesh, *, gamma0: float | None = None, dtype=None) -> None:
+        """Precompute what depends only on the mesh (called by the LLG with its context).
 
         Parameters
         ----------
-        mesh : Mesh
-        gamma0 : float
-            The engine's ``γ0 = μ0 γ`` in m/(A s); torques whose rate contains γ
-            (the SOT) use ``γ = γ0/μ0`` from here, so that they agree with the
-            precession they compete with.
-        dtype : numpy dtype
-            dtype of the state and buffers.
+        ctx : Context or Mesh
+            The engine's context: its ``gamma0`` (``γ0 = μ0 γ`` in m/(A s); torques
+            whose rate contains γ, the SOT, use ``γ = γ0/μ0`` from here, so that they
+            agree with the precession they compete with) and ``dtype`` (of the state
+            and buffers). A bare Mesh gets the default context, with ``gamma0``
+            (default 2.211e5) and ``dtype`` (default float64) if given.
+        gamma0, dtype : optional
+            Only with a Mesh (see above).
+
+        Sets :attr:`ctx`, :attr:`mesh`, :attr:`gamma0` and :attr:`dtype`.
         """
-        self.mesh = mesh
-        self.gamma0 = float(gamma0)
-        self.dtype = np.dtype(dtype)
+        ctx = as_context(ctx, gamma0=gamma0, dtype=dtype)
+        self.ctx = ctx
+        self.mesh = ctx.mesh
+        self.gamma0 = ctx.gamma0
+        self.dtype = ctx.dtype
 
     def add_torque(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
         """Add the Gilbert-form torque ``T(m, t)`` (1/s, ⟂ m) at time ``t`` into ``out``.
@@ -175,6 +193,6 @@ class Torque:
 
     def torque(self, m: np.ndarray, t: float = 0.0) -> np.ndarray:
         """The Gilbert-form torque as a new array (convenience, not for hot loops)."""
-        out = np.zeros_like(m)
+        out = self.xp.zeros_like(m)
         self.add_torque(m, t, out)
         return out

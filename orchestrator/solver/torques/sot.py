@@ -14,7 +14,7 @@ layer thickness (default: the mesh thickness ``nz·dz``, mumax3's default
   explicit form, after the engine's conversion, is ``c[m×(p×m) + α m×p]/(1+α²)``:
   mumax3's Slonczewski torque with ``Lambda = 1``, ``EpsilonPrime = 0``,
   ``Pol = θ_SH``, ``J = (0, 0, j)``, ``FixedLayer = p``, ``FreeLayerThickness = t``.
-  c is :func:`analysis.thiele.sot_rate` with ``gamma = γ0/μ0``; paper 000's
+  c is :func:`mmstudy.spintorque.sot_rate` with ``gamma = γ0/μ0`` (called here); paper 000's
   ``u = γ0 ħ j θ_SH/(2 μ0 e a Ms)``; paper 002's ``v_s⊥/d``.
 * Field-like part: ``r c p×m = −γ0 m×H_FL`` with ``H_FL = (r c/γ0) p``: a field of
   ``r c/γ`` tesla along +p for r > 0 (mumax3's ``EpsilonPrime/ε`` ratio, same sign).
@@ -38,8 +38,11 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from mmstudy.constants import MU0
+from mmstudy.spintorque import sot_rate
+from orchestrator.solver.context import Context
 from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.torques.base import HBAR, MU0, QE, Torque, amplitude_of, cross
+from orchestrator.solver.torques.base import Torque, amplitude_of, cross
 
 __all__ = ["SOT", "SpinOrbitTorque"]
 
@@ -83,8 +86,9 @@ class SpinOrbitTorque(Torque):
         self.rate_in = rate
         self.field_like = field_like
 
-    def setup(self, mesh: Mesh, *, gamma0: float = 2.211e5, dtype=np.float64) -> None:
-        super().setup(mesh, gamma0=gamma0, dtype=dtype)
+    def setup(self, ctx: Context | Mesh, **options) -> None:
+        super().setup(ctx, **options)
+        mesh, xp = self.mesh, self.xp
         mag = mesh.magnetic
         if isinstance(self.p_in, Mapping):
             p = mesh.per_cell_vector(self.p_in)
@@ -97,7 +101,7 @@ class SpinOrbitTorque(Torque):
         if np.any(zero & mag if p.ndim > 1 else zero):
             raise ValueError("the polarisation p must be nonzero in every magnetic cell")
         p = p / np.where(zero[..., None], 1.0, norm)
-        self.p = p.astype(self.dtype)
+        self.p = xp.asarray(p.astype(self.dtype))
         if self.rate_in is not None:
             c0 = np.where(mag, 1.0, 0.0)
         else:
@@ -105,21 +109,22 @@ class SpinOrbitTorque(Torque):
             if not t > 0:
                 raise ValueError(f"thickness must be positive, not {t!r}")
             theta = mesh.per_cell(self.theta_SH)
-            gamma = self.gamma0 / MU0
             Ms = np.where(mag, mesh.Ms, 1.0)
-            c0 = np.where(mag, gamma * HBAR * theta / (2.0 * QE * t * Ms), 0.0)
+            # c per unit current (j = 1 A/m²; the same operations as at j)
+            c0 = np.where(mag, sot_rate(1.0, theta_SH=theta, thickness=t, Ms=Ms,
+                                        gamma=self.gamma0 / MU0), 0.0)
         self.rate_per_amp = c0       # c / j (s⁻¹ per A/m²), or 1 with ``rate``
         cm = c0[mag]
         self._c0 = (float(cm.flat[0]) if cm.size and np.all(c0 == cm.flat[0])
-                    else c0[..., None].astype(self.dtype))
+                    else xp.asarray(c0[..., None].astype(self.dtype)))
         r = mesh.per_cell(self.field_like)
         rm = r[mag]
         self._r: float | np.ndarray = (float(rm.flat[0]) if rm.size and np.all(rm == rm.flat[0])
-                                       else r[..., None].astype(self.dtype))
+                                       else xp.asarray(r[..., None].astype(self.dtype)))
         shape = mesh.shape
-        self._pxm = np.zeros(shape + (3,), self.dtype)
-        self._dl = np.zeros(shape + (3,), self.dtype)
-        self._tmp = np.zeros(shape, self.dtype)
+        self._pxm = xp.zeros(shape + (3,), self.dtype)
+        self._dl = xp.zeros(shape + (3,), self.dtype)
+        self._tmp = xp.zeros(shape, self.dtype)
 
     def amplitude(self, t: float) -> float:
         """j(t) in A/m² (or the rate c(t) when given as ``rate``)."""
@@ -135,19 +140,20 @@ class SpinOrbitTorque(Torque):
         amp = self.amplitude(t)
         if amp == 0.0:
             return
+        xp = self.xp
         pxm, dl, tmp = self._pxm, self._dl, self._tmp
-        cross(self.p, m, pxm, tmp)               # p×m
-        cross(m, pxm, dl, tmp)                   # m×(p×m)
+        cross(self.p, m, pxm, tmp, xp=xp)        # p×m
+        cross(m, pxm, dl, tmp, xp=xp)            # m×(p×m)
         if not (isinstance(self._r, float) and self._r == 0.0):
-            np.multiply(pxm, self._r, out=pxm)
-            np.add(dl, pxm, out=dl)
+            xp.multiply(pxm, self._r, out=pxm)
+            xp.add(dl, pxm, out=dl)
         if isinstance(self._c0, float):
-            np.multiply(dl, self._c0 * amp, out=dl)
+            xp.multiply(dl, self._c0 * amp, out=dl)
         else:
-            np.multiply(dl, self._c0, out=dl)
+            xp.multiply(dl, self._c0, out=dl)
             if amp != 1.0:
-                np.multiply(dl, amp, out=dl)
-        np.add(out, dl, out=out)
+                xp.multiply(dl, amp, out=dl)
+        xp.add(out, dl, out=out)
 
 
 #: Short alias.

@@ -27,7 +27,7 @@ Examples
 >>> mesh = Mesh(n=(8, 1, 1), cell=(1e-9,) * 3, Ms=5.8e5, pbc="x")
 >>> zl = ZhangLi(j=(1e12, 0, 0), P=0.4, xi=0.0)
 >>> zl.setup(mesh)
->>> round(float(zl.u[0, 0, 0, 0]), 2)  # analysis.thiele.zhang_li_u
+>>> round(float(zl.u[0, 0, 0, 0]), 2)  # mmstudy.spintorque.zhang_li_u
 39.92
 """
 
@@ -37,8 +37,10 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from mmstudy.spintorque import zhang_li_u
+from orchestrator.solver.context import Context
 from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.torques.base import MUB, QE, Torque, amplitude_of, cross
+from orchestrator.solver.torques.base import Torque, amplitude_of, cross
 
 __all__ = ["ZhangLi"]
 
@@ -70,7 +72,7 @@ class ZhangLi(Torque):
     Parameters
     ----------
     u : 2- or 3-vector, mapping {region: vector} or ndarray (nz, ny, nx, 3), optional
-        mumax3's u in m/s (:func:`analysis.thiele.zhang_li_u`; paper 003's I, minus
+        mumax3's u in m/s (:func:`mmstudy.spintorque.zhang_li_u`; paper 003's I, minus
         paper 002's v_s).
     j : 2- or 3-vector, mapping or ndarray, optional
         Current density in A/m²; ``u = μB P j/(e Ms (1+ξ²))`` per cell.
@@ -100,8 +102,9 @@ class ZhangLi(Torque):
         self.xi_in = xi
         self.amplitude = amplitude
 
-    def setup(self, mesh: Mesh, *, gamma0: float = 2.211e5, dtype=np.float64) -> None:
-        super().setup(mesh, gamma0=gamma0, dtype=dtype)
+    def setup(self, ctx: Context | Mesh, **options) -> None:
+        super().setup(ctx, **options)
+        mesh, xp = self.mesh, self.xp
         mag = mesh.magnetic
         xi = mesh.per_cell(self.xi_in)
         if self.u_in is not None:
@@ -110,25 +113,26 @@ class ZhangLi(Torque):
             j = _vector_param(mesh, self.j_in)
             P = mesh.per_cell(self.P_in)
             Ms = np.where(mag, mesh.Ms, 1.0)
-            u = (MUB * P / (QE * Ms * (1.0 + xi * xi)))[..., None] * j
+            # u per unit current (j = 1 A/m²) times j: the operations of u at j
+            u = zhang_li_u(1.0, P=P, Ms=Ms, xi=xi)[..., None] * j
         u[~mag] = 0.0
         self.u = u
         xim = xi[mag]
         self._xi: float | np.ndarray = (float(xim.flat[0]) if xim.size and np.all(xim == xim.flat[0])
-                                        else xi[..., None].astype(self.dtype))
+                                        else xp.asarray(xi[..., None].astype(self.dtype)))
         self._build_stencil(mesh, mag, u)
         shape = mesh.shape
-        self._g = np.zeros(shape + (3,), self.dtype)
-        self._c = np.zeros(shape + (3,), self.dtype)
-        self._d = np.zeros(shape + (3,), self.dtype)
-        self._tmp = np.zeros(shape, self.dtype)
+        self._g = xp.zeros(shape + (3,), self.dtype)
+        self._c = xp.zeros(shape + (3,), self.dtype)
+        self._d = xp.zeros(shape + (3,), self.dtype)
+        self._tmp = xp.zeros(shape, self.dtype)
 
-    @staticmethod
-    def _compact(c: np.ndarray, dtype) -> float | np.ndarray:
-        """A coefficient array, or a float when it is constant."""
+    def _compact(self, c: np.ndarray, dtype) -> float | np.ndarray:
+        """A coefficient array (in the context's array module), or a float when it is
+        constant."""
         if np.all(c == c.flat[0]):
             return float(c.flat[0])
-        return c.astype(dtype)
+        return self.xp.asarray(c.astype(dtype))
 
     def _build_stencil(self, mesh: Mesh, mag: np.ndarray, u: np.ndarray) -> None:
         """Per axis: the slices and coefficients of ``c₊ m[i+1] − c₋ m[i−1]`` plus ``c₀ m``."""
@@ -171,15 +175,16 @@ class ZhangLi(Torque):
 
     def gradient(self, m: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``g = (u·∇)m`` (1/s, without the time amplitude) into ``out``."""
+        xp = self.xp
         if self._c0 is None:
             out.fill(0.0)
         else:
-            np.multiply(m, self._c0, out=out)
+            xp.multiply(m, self._c0, out=out)
         d = self._d  # scratch
         for dst, src, coef in self._passes:
             o, tmp = out[dst], d[dst]
-            np.multiply(m[src], coef, out=tmp)
-            np.add(o, tmp, out=o)
+            xp.multiply(m[src], coef, out=tmp)
+            xp.add(o, tmp, out=o)
         return out
 
     def add_torque(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
@@ -187,12 +192,13 @@ class ZhangLi(Torque):
         amp = amplitude_of(self.amplitude, t)
         if amp == 0.0 or not self._passes:
             return
+        xp = self.xp
         g, c, d, tmp = self._g, self._c, self._d, self._tmp
         self.gradient(m, g)
-        cross(m, g, c, tmp)          # c = m×g
-        cross(m, c, d, tmp)          # d = m×(m×g)
-        np.multiply(c, self._xi, out=c)
-        np.add(d, c, out=d)          # d = m×(m×g) + ξ m×g = −T
+        cross(m, g, c, tmp, xp=xp)   # c = m×g
+        cross(m, c, d, tmp, xp=xp)   # d = m×(m×g)
+        xp.multiply(c, self._xi, out=c)
+        xp.add(d, c, out=d)          # d = m×(m×g) + ξ m×g = −T
         if amp != 1.0:
-            np.multiply(d, amp, out=d)
-        np.subtract(out, d, out=out)
+            xp.multiply(d, amp, out=d)
+        xp.subtract(out, d, out=out)
