@@ -4,7 +4,11 @@ A backend turns a validated point (:class:`~orchestrator.study.model.Study` with
 sweep) into files in a point folder and runs them:
 
 ``find()``     where its solver is (:class:`SolverInfo`), or why it was not found
-``features``   the study features it supports (:mod:`orchestrator.study.features`)
+``translators`` its :class:`~orchestrator.backends.registry.Registry`: one function per
+               physics term (:mod:`orchestrator.study.terms`) it can translate
+``features``   the study features it supports (:mod:`orchestrator.study.features`): the
+               general ones it declares, plus those of the terms it has translators
+               for, less the term variants it cannot run
 ``check()``    refuse a study that needs anything else, naming the feature and field
 ``render()``   write the script(s) and input files into the point folder
 ``execute()``  run the solver there; its output goes to ``<folder>/run.out/``, a run
@@ -23,13 +27,16 @@ import importlib
 from pathlib import Path
 from typing import IO
 
-from orchestrator.study.features import required_features
+from mmstudy.layout import OUTPUT_DIR
+from orchestrator.backends.registry import Registry
+from orchestrator.study.features import GENERAL_FEATURES, required_features
 from orchestrator.study.model import Study
+from orchestrator.study.raster import rasterize
+from orchestrator.study.terms import terms
 
 __all__ = ["Backend", "SolverInfo", "UnsupportedFeature", "SolverNotFound", "BACKENDS",
            "get_backend", "OUTPUT_DIR"]
 
-OUTPUT_DIR = "run.out"
 BACKENDS = {"builtin": "orchestrator.backends.builtin:BuiltinBackend",
             "mumax3": "orchestrator.backends.mumax3:Mumax3Backend",
             "oommf": "orchestrator.backends.oommf:OOMMFBackend"}
@@ -65,9 +72,22 @@ class Backend(abc.ABC):
     """One solver behind mmstudy's interface (see the module docstring)."""
 
     name: str = ""
-    features: frozenset[str] = frozenset()
-    #: what each unsupported feature would need, for messages (optional)
+    #: one translator per physics term it can run (orchestrator.backends.registry)
+    translators: Registry = Registry("")
+    #: the general features (orchestrator.study.features.GENERAL_FEATURES) it has
+    general: frozenset[str] = GENERAL_FEATURES
+    #: term variants it cannot run although it translates the term
+    unsupported: frozenset[str] = frozenset()
+    #: why each unsupported feature is missing, for messages (optional)
     notes: dict[str, str] = {}
+    #: capability-table rows that belong to no term: row label -> this backend's cell
+    #: (orchestrator.backends.capabilities)
+    capabilities: dict[str, str] = {}
+
+    @property
+    def features(self) -> frozenset[str]:
+        """Every feature this backend supports."""
+        return (self.general | self.translators.features) - self.unsupported
 
     @abc.abstractmethod
     def find(self) -> SolverInfo:
@@ -76,8 +96,13 @@ class Backend(abc.ABC):
     def missing(self, study: Study) -> dict[str, str]:
         """Features ``study`` needs that this backend lacks (feature → the study field
         that asks for it, and why the backend lacks it where :attr:`notes` says)."""
-        return {f: (f"{w} ({self.notes[f]})" if f in self.notes else w)
-                for f, w in required_features(study).items() if f not in self.features}
+        raster = rasterize(study)
+        out = self.translators.missing(terms(study, raster), study, raster)
+        features = self.features
+        for f, w in required_features(study).items():
+            if f not in features and f not in out:
+                out[f] = f"{w} ({self.notes[f]})" if f in self.notes else w
+        return out
 
     def check(self, study: Study, source: str = "") -> None:
         """Raise :class:`UnsupportedFeature` if ``study`` needs what this backend lacks."""

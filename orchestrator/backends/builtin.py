@@ -37,37 +37,30 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from analysis.atomic import atomic_open
-from orchestrator.backends.base import OUTPUT_DIR, Backend, SolverInfo
+from mmstudy.constants import GAMMA0
+from mmstudy.layout import OUTPUT_DIR
+from orchestrator.backends.base import Backend, SolverInfo
+from orchestrator.backends.builtin_terms import TRANSLATORS, BuildContext, StageClock
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.output import RunWriter
 from orchestrator.solver.simulation import Simulation
-from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy
-from orchestrator.solver.terms.demag import Demag
-from orchestrator.solver.terms.dmi import DMI
-from orchestrator.solver.terms.exchange import Exchange
-from orchestrator.solver.terms.zeeman import Zeeman
-from orchestrator.solver.torques.sot import SpinOrbitTorque
-from orchestrator.solver.torques.zhangli import ZhangLi
-from orchestrator.study.features import FEATURES
+from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.study.initial import initial_m
-from orchestrator.study.model import (GAMMA0, AnisotropyDrive, Evolve, FieldDrive, Minimize,
-                                      Relax, SOTDrive, Study, ZhangLiDrive)
-from orchestrator.study.profiles import envelope_function
+from orchestrator.study.model import Evolve, Minimize, Relax, Study
 from orchestrator.study.raster import Raster, rasterize
 from orchestrator.study.sweep import study_data
+from orchestrator.study.terms import field_term_names, terms
 
-__all__ = ["BuiltinBackend", "build_simulation", "run_study_point"]
+__all__ = ["BuiltinBackend", "build_simulation", "run_study_point", "StageClock"]
 
 _RUN_PY = '''"""Rerun this point on mmstudy's built-in solver: python run.py (writes run.out/)."""
 import sys
@@ -83,25 +76,15 @@ BuiltinBackend().execute(study, here, log=sys.stdout)
 '''
 
 
-@dataclasses.dataclass
-class StageClock:
-    """The current stage's start time and active drives (read by the drives' profiles)."""
-
-    start: float = 0.0
-    active: frozenset[str] = frozenset()
-    #: drives that act in every stage (their constant profiles need no function of t)
-    everywhere: frozenset[str] = frozenset()
-
-    def always_on(self, name: str) -> bool:
-        return name in self.everywhere
-
-
 class BuiltinBackend(Backend):
     """mmstudy's built-in finite-difference solver (always available)."""
 
     name = "builtin"
+    translators = TRANSLATORS
     # γ0 is one number in the solver's LLG; 12ngbr needs uniform A and no vacuum
-    features = FEATURES - {"gamma.regions", "exchange.12ngbr.regions"}
+    unsupported = frozenset({"gamma.regions", "exchange.12ngbr.regions"})
+    capabilities = {"regions": "✓", "pbc": "✓", "gamma": "✗", "torques_together": "✓",
+                    "thermal": "✓ heun, rk4", "term_fields": "✓"}
     notes = {"gamma.regions": "the built-in LLG takes one γ0 for the whole mesh",
              "exchange.12ngbr.regions": "the 12-neighbour kernel needs uniform A and Ms "
                                         "and no vacuum (as OOMMF's)"}
@@ -129,13 +112,13 @@ class BuiltinBackend(Backend):
                 out["exchange.12ngbr"] = (f"energy.exchange_kernel (the open axis "
                                           f"{', '.join(short)} has 2-4 cells; the 12-neighbour "
                                           "kernel needs 1 or at least 5)")
-        terms = term_names(study)
+        known = set(field_term_names(study))
         for k, st in enumerate(study.stages):
-            unknown = sorted(set(getattr(st, "fields", ())) - {"m"} - terms)
+            unknown = sorted(set(getattr(st, "fields", ())) - {"m"} - known)
             if unknown:
                 out["evolve.term_fields"] = (f"stages.{k}.fields ({', '.join(unknown)}: not a "
                                              f"term of this study; terms: "
-                                             f"{', '.join(sorted(terms)) or 'none'})")
+                                             f"{', '.join(sorted(known)) or 'none'})")
         return out
 
     def render(self, study: Study, folder: Path) -> list[Path]:
@@ -157,20 +140,6 @@ class BuiltinBackend(Backend):
 
 # --------------------------------------------------------------------------- building
 
-def term_names(study: Study) -> set[str]:
-    """The names of ``study``'s field terms on this backend (``Evolve.fields`` entries)."""
-    mats = [study.material(r) for r in rasterize(study).used]
-    names = {"exch"} if any(m.A for m in mats) else set()
-    if any(d.D for m in mats for d in (m.dmi or [])):
-        names.add("DMI")
-    if any(m.K for m in mats):
-        names.add("anis")
-    if study.energy.demag:
-        names.add("Demag")
-    return names | {n for n, d in study.drives.items()
-                    if isinstance(d, (FieldDrive, AnisotropyDrive))}
-
-
 def _mesh(study: Study, raster: Raster) -> Mesh:
     names = raster.names
     regions = np.where(raster.vacuum, len(names), raster.index)
@@ -178,20 +147,6 @@ def _mesh(study: Study, raster: Raster) -> Mesh:
     return Mesh(n=study.mesh.cells, cell=tuple(study.mesh.cell), pbc=study.mesh.pbc,
                 pbc_repeats=study.mesh.pbc_repeats, regions=regions,
                 region_names={r: i for i, r in enumerate(names)}, Ms=Ms)
-
-
-def _profile(name: str, drive, clock: StageClock) -> Callable[[float], float] | None:
-    """The drive's factor at solver time t (None when it is constant and always on)."""
-    f = envelope_function(drive.envelope)
-    if not drive.time_dependent and clock.always_on(name):
-        return None
-
-    def factor(t: float) -> float:
-        if name not in clock.active:
-            return 0.0
-        return f(t - clock.start)
-
-    return factor
 
 
 def build_simulation(study: Study, *, threads: int | None = None,
@@ -218,44 +173,16 @@ def build_simulation(study: Study, *, threads: int | None = None,
     clock.everywhere = frozenset(d for d in study.drives
                                  if all(d in study.active_drives(k)
                                         for k in range(len(study.stages))))
-    terms = []
-    A = {r: m.A for r, m in mats.items() if m.A}
-    if A:
-        if study.energy.exchange_kernel == "12ngbr":
-            terms.append(Exchange(next(iter(A.values())), kernel="12ngbr"))
-        else:
-            terms.append(Exchange(A, workers=threads or 1))
-    dmi = [(r, d.D, d.crystal_class) for r, m in mats.items() for d in (m.dmi or []) if d.D]
-    if dmi:
-        terms.append(DMI(dmi, interface=study.energy.dmi_interface))
-    K = {r: m.K for r, m in mats.items() if m.K}
-    if K:
-        axis = {r: (mats[r].K_axis or [0.0, 0.0, 1.0]) for r in names}
-        terms.append(UniaxialAnisotropy(K, axis, regions=list(K)))
-    if study.energy.demag:
-        terms.append(Demag(threads=threads))
-    torques = []
-    for name, d in study.drives.items():
-        f = _profile(name, d, clock)
-        if isinstance(d, FieldDrive):
-            H = np.asarray(d.H, float)
-            value = H if f is None else (lambda t, H=H, f=f: H * f(t))
-            terms.append(Zeeman(value, regions=d.regions, name=name))
-        elif isinstance(d, AnisotropyDrive):
-            K1 = d.K if f is None else (lambda t, K=d.K, f=f: K * f(t))
-            terms.append(UniaxialAnisotropy(K1, d.axis, regions=d.regions, name=name,
-                                            energy_offset=False))
-        elif isinstance(d, ZhangLiDrive):
-            torques.append(ZhangLi(j=list(d.j), P=d.P, xi=d.xi, amplitude=f))
-        elif isinstance(d, SOTDrive):
-            j = d.j if f is None else (lambda t, j=d.j, f=f: j * f(t))
-            torques.append(SpinOrbitTorque(p=d.direction, j=j, theta_SH=d.theta_SH,
-                                           thickness=d.thickness, field_like=d.field_like))
+    ctx = BuildContext(study=study, raster=raster, clock=clock, threads=threads)
+    fields, torques = [], []
+    for name, spec in terms(study, raster):   # one translator per term (builtin_terms.py)
+        made = TRANSLATORS.translate(name, spec, ctx)
+        (fields if isinstance(made, FieldTerm) else torques).append(made)
     alpha = {r: (m.alpha if m.alpha is not None else 0.5) for r, m in mats.items()}
     used = raster.used
     gamma0 = study.gamma0(used[0]) if used else GAMMA0  # one γ0: "gamma.regions" is refused
     seed = study.thermal.seed if study.thermal else None
-    sim = Simulation(mesh, terms, alpha=alpha, gamma0=gamma0, torques=torques,
+    sim = Simulation(mesh, fields, alpha=alpha, gamma0=gamma0, torques=torques,
                      temperature=study.temperature or None, seed=seed)
     sim.set_m(initial_m(study, raster))
     return sim, clock

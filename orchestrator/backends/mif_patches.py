@@ -1,6 +1,7 @@
 """MIF text that ubermag (oommfc 0.66) cannot produce, in one place.
 
-The OOMMF backend (:mod:`orchestrator.backends.oommf`) builds every energy term,
+The OOMMF backend (:mod:`orchestrator.backends.oommf`, its terms in
+:mod:`orchestrator.backends.oommf_terms`) builds every energy term,
 dynamics term and driver it can with micromagneticmodel/oommfc and their script
 functions (``oommfc.scripts.mesh_script``, ``energy_script``, ``driver_script``).
 What they cannot express is added or rewritten here, each a small function of plain

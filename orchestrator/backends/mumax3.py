@@ -51,10 +51,11 @@ import subprocess
 from pathlib import Path
 from typing import IO
 
-from orchestrator.backends.base import OUTPUT_DIR, Backend, SolverInfo, SolverNotFound
+from mmstudy.layout import OUTPUT_DIR
+from orchestrator.backends.base import Backend, SolverInfo, SolverNotFound
 from orchestrator.backends.mx3_plan import build_plan, refusals
 from orchestrator.backends.mx3_render import SCRIPT, write_point
-from orchestrator.study.features import FEATURES
+from orchestrator.backends.mx3_terms import TRANSLATORS
 from orchestrator.study.model import Study
 
 __all__ = ["Mumax3Backend", "ENV_VAR"]
@@ -68,7 +69,11 @@ class Mumax3Backend(Backend):
     """mumax3 (GPU) behind mmstudy's backend interface."""
 
     name = "mumax3"
-    features = FEATURES - {"gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions"}
+    translators = TRANSLATORS
+    unsupported = frozenset({"gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions"})
+    capabilities = {"regions": "✓ (`regions.ovf`, `ImageShape`)", "pbc": "✓ (`SetPBC`)",
+                    "gamma": "✗", "torques_together": "✗ (one `J`)", "thermal": "✓",
+                    "term_fields": "✗ (`B_exch` holds exchange and DMI)"}
     notes = {
         "gamma.regions": "mumax3 has one GammaLL for the whole mesh",
         "evolve.term_fields": "mumax3's per-term fields are in T and B_exch holds exchange "

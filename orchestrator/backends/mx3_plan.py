@@ -69,25 +69,21 @@ import math
 
 import numpy as np
 
-from orchestrator.backends.mx3_custom import (CustomTerm, anisotropy_drive_term, dmi_custom,
-                                              exchange12_correction, num)
-from orchestrator.study.expressions import parse, to_mumax3
+from mmstudy.constants import MU0
+from orchestrator.backends.mx3_custom import CustomTerm, num
+from orchestrator.backends.mx3_terms import (CARRIERS, MUMAX3_GAMMA0, TABLE_ORDER,
+                                             TRANSLATORS, PlanContext, active_torques,
+                                             dmi_layout, finish_stage, sot_parameters,
+                                             zhang_li_pol)
 from orchestrator.study.initial import initial_m
-from orchestrator.study.model import (AnisotropyDrive, Evolve, FieldDrive, Minimize,
-                                      SOTDrive, Study, ZhangLiDrive)
-from orchestrator.study.profiles import envelope_expression, envelope_function
-from orchestrator.study.raster import Raster, rasterize
-from orchestrator.study.units import MU0
+from orchestrator.study.model import AnisotropyDrive, Evolve, Minimize, SOTDrive, Study
+from orchestrator.study.raster import rasterize
+from orchestrator.study.terms import terms
 
 __all__ = ["Mx3Plan", "RegionPlan", "StagePlan", "EvolvePlan", "build_plan", "refusals",
            "CARRIERS", "MUMAX3_GAMMA0", "SOLVERS", "zhang_li_pol", "sot_parameters",
-           "dmi_layout"]
+           "dmi_layout"]  # the last five re-exported from mx3_terms
 
-#: mumax3's region-wise scalar excitations that carry per-cell values (magnetoelastic
-#: strain inputs; B1 = B2 = 0 keeps their own term off)
-CARRIERS = ("exx", "eyy", "ezz", "exy", "exz", "eyz")
-#: the γ0 in mumax3's Zhang–Li prefactor (cuda/constants.h)
-MUMAX3_GAMMA0 = 1.7595e11
 #: SetSolver numbers (engine/run.go): Heun 2, RK4 4, Dormand–Prince RK45 5
 SOLVERS = {"heun": 2, "rk4": 4, "rk45": 5}
 #: mumax3 region indices are bytes: 0 … 255 (engine/regions.go NREGION)
@@ -102,10 +98,10 @@ class RegionPlan:
     index: int
     name: str
     Ms: float
-    A: float
     alpha: float | None
-    K: float
-    K_axis: tuple[float, float, float] | None
+    A: float = 0.0
+    K: float = 0.0
+    K_axis: tuple[float, float, float] | None = None
     Dind: float = 0.0
     Dbulk: float = 0.0
 
@@ -178,66 +174,9 @@ class Mx3Plan:
 
 # --------------------------------------------------------------------------- helpers
 
-def _magnetic_regions(study: Study, raster: Raster) -> list[int]:
-    """Indices of regions that have cells and Ms > 0."""
-    return [i for i, r in enumerate(raster.names)
-            if (study.material(r).Ms or 0) > 0 and bool((raster.index == i).any())]
-
-
-def dmi_layout(study: Study, raster: Raster | None = None) -> dict:
-    """How each DMI class runs on mumax3.
-
-    Returns
-    -------
-    dict
-        ``D``: {class: {region index: D}} over magnetic regions; ``native``: the class on
-        mumax3's own kernel (``"Cnv_z"``, ``"T"`` or None); ``custom``: classes as custom
-        fields; ``carriers``: {class: [None] (``"mean"``: one carrier holding D per
-        region) or [D_R, ...] (``"zero"``: one region mask per region with D)};
-        ``magnetic``: indices of the regions with cells and Ms > 0.
-    """
-    raster = raster or rasterize(study)
-    magnetic = _magnetic_regions(study, raster)
-    D: dict[str, dict[int, float]] = {}
-    for i in magnetic:
-        for d in study.material(raster.names[i]).dmi or []:
-            if d.D != 0:
-                D.setdefault(d.crystal_class, {})[i] = d.D
-    classes = [c for c in ("Cnv_z", "T", "D2d_z") if c in D]
-    rule = study.energy.dmi_interface
-    several = len(magnetic) > 1
-    native = None
-    if "Cnv_z" in classes:
-        native = "Cnv_z"
-    elif classes == ["T"] and len({D["T"].get(i, 0.0) for i in magnetic}) == 1 and \
-            (rule == "mean" or not several):
-        native = "T"
-    custom = [c for c in classes if c != native]
-    carriers = {}
-    for c in custom:
-        if rule == "mean" or not several:
-            carriers[c] = [None]
-        else:
-            carriers[c] = [D[c][i] for i in sorted(D[c])]
-    return {"D": D, "native": native, "custom": custom, "carriers": carriers,
-            "magnetic": magnetic}
-
-
 def _n_carriers(study: Study, layout: dict) -> int:
     return sum(len(v) for v in layout["carriers"].values()) + \
         sum(isinstance(d, AnisotropyDrive) for d in study.drives.values())
-
-
-def _active_torques(study: Study, k: int) -> tuple[list, list]:
-    """(Zhang–Li drives, SOT drives) acting in stage k with a non-zero amplitude; none
-    in minimise/relax stages (the built-in solver applies no spin torque there, and
-    mumax3's minimize()/relax() would add them to their descent direction)."""
-    act = study.active_torques(k)
-    zl = [(n, d) for n, d in act.items() if isinstance(d, ZhangLiDrive)
-          and d.P != 0 and any(d.j)]
-    sot = [(n, d) for n, d in act.items() if isinstance(d, SOTDrive)
-           and d.theta_SH != 0 and d.j != 0]
-    return zl, sot
 
 
 def _sot_key(study: Study, d: SOTDrive) -> tuple:
@@ -254,7 +193,7 @@ def refusals(study: Study) -> dict[str, str]:
         out["regions"] = (f"regions ({len(raster.names)} regions; mumax3 has 256 region "
                           "indices and mmstudy keeps one for vacuum)")
     for k in range(len(study.stages)):
-        zl, sot = _active_torques(study, k)
+        zl, sot = active_torques(study, k)
         if zl and sot:
             out.setdefault("sot", f"stages.{k} (drives {zl[0][0]!r} and {sot[0][0]!r} act "
                                   "together: mumax3 drives Zhang–Li and Slonczewski torques "
@@ -279,58 +218,6 @@ def refusals(study: Study) -> dict[str, str]:
         out[feat] = ("drives/materials (more than six region-wise scalar carriers needed "
                      "for custom DMI fields and anisotropy drives; mumax3 has six: exx … eyz)")
     return out
-
-
-def zhang_li_pol(P: float, gammaLL: float) -> float:
-    """mumax3 ``Pol`` for our polarisation ``P`` (undoes the GAMMA0/GammaLL factor).
-
-    Examples
-    --------
-    >>> zhang_li_pol(0.4, MUMAX3_GAMMA0)
-    0.4
-    """
-    return P * MUMAX3_GAMMA0 / gammaLL if gammaLL != MUMAX3_GAMMA0 else P
-
-
-def sot_parameters(study: Study, d: SOTDrive) -> dict:
-    """mumax3 Slonczewski settings for our SOT drive (amplitude factor excluded).
-
-    Examples
-    --------
-    >>> from orchestrator.study.model import SOTDrive
-    >>> from orchestrator.study import validate_study
-    >>> s = validate_study({"name": "x", "mesh": {"n": [2, 2, 1], "cell": [1e-9] * 3},
-    ...     "materials": {"default": {"Ms": 5.8e5}}, "stages": [{"type": "minimize"}]})
-    >>> sot_parameters(s, SOTDrive(j=1e10, theta_SH=0.5, p=[0, -1, 0], field_like=0.2))
-    {'Pol': 0.5, 'Lambda': 1.0, 'EpsilonPrime': 0.05, 'FixedLayer': (0.0, -1.0, 0.0), 'FreeLayerThickness': 1e-09}
-    """
-    t = d.thickness_in(study.mesh)
-    return {"Pol": d.theta_SH, "Lambda": 1.0, "EpsilonPrime": d.field_like * d.theta_SH / 2,
-            "FixedLayer": tuple(float(x) for x in d.direction), "FreeLayerThickness": t}
-
-
-def _factor(drive, t0: str) -> str | None:
-    """The drive's envelope as mumax3 text of the stage time (None when constant)."""
-    if not drive.time_dependent:
-        return None
-    return to_mumax3(parse(envelope_expression(drive.envelope)), {"t": f"(t - {t0})"})
-
-
-def _term(value: float, drive, t0: str, frozen: bool) -> tuple[float, str | None]:
-    """``(value, factor)`` of a drive for :func:`_sum`. In a minimise/relax stage
-    (``frozen``) the profile is its value at the stage start, f(0), as on the other
-    backends: mumax3's relax() lets t run between its resets (``engine/relax.go``)."""
-    if frozen:
-        return value * envelope_function(drive.envelope)(0.0), None
-    return value, _factor(drive, t0)
-
-
-def _sum(terms: list[tuple[float, str | None]]) -> str:
-    """``Σ value·factor`` as text (constant parts added up; ``0`` when empty)."""
-    const = sum(v for v, f in terms if f is None)
-    parts = [num(const)] if const != 0 else []
-    parts += [f"{num(v)} * {f}" for v, f in terms if f is not None and v != 0]
-    return " + ".join(parts) if parts else "0"
 
 
 def _advance(d: float, fixdt: float) -> list[str]:
@@ -407,91 +294,21 @@ def build_plan(study: Study) -> Mx3Plan:
             geometry = shapes[0] + "".join(f".Add({s})" for s in shapes[1:])
     load_regions = len(np.unique(region_index)) > 1
 
-    layout = dmi_layout(study, raster)
-    regions = []
-    for i, r in enumerate(names):
-        m = mats[r]
-        axis = None
-        if m.K:
-            a = np.asarray(m.K_axis, float)
-            axis = tuple(float(x) for x in a / np.linalg.norm(a))
-        rp = RegionPlan(i, r, float(m.Ms or 0.0), float(m.A or 0.0), m.alpha,
-                        float(m.K or 0.0), axis)
-        if layout["native"] == "Cnv_z":
-            rp.Dind = -layout["D"]["Cnv_z"].get(i, 0.0)   # Dind = -D (Cnv_z)
-        elif layout["native"] == "T":
-            rp.Dbulk = layout["D"]["T"].get(i, 0.0)        # Dbulk = D (T)
-        regions.append(rp)
-
-    inter = []
-    if layout["native"] == "Cnv_z" and len(layout["magnetic"]) > 1:
-        Dc = layout["D"]["Cnv_z"]
-        mag = layout["magnetic"]
-        for a_, i in enumerate(mag):
-            for j in mag[a_ + 1:]:
-                Di, Dj = Dc.get(i, 0.0), Dc.get(j, 0.0)
-                if Di == 0 and Dj == 0:
-                    continue
-                value = -(Di + Dj) / 2 if study.energy.dmi_interface == "mean" else 0.0
-                inter.append((i, j, value + 0.0))
-
-    # custom fields and their carriers
-    custom: list[CustomTerm] = []
-    notes: list[tuple[str, str]] = []
-    static: list[tuple[str, int, float]] = []
-    free = list(CARRIERS)
-
-    def carrier() -> str:
-        if not free:
-            raise ValueError("more than six custom-field carriers needed (exx … eyz)")
-        return free.pop(0)
-
-    n, cell, pbc = (nx, ny, nz), tuple(study.mesh.cell), study.mesh.pbc
-    A_used = [mats[names[i]].A for i in layout["magnetic"] if mats[names[i]].A]
-    if study.energy.exchange_kernel == "12ngbr" and A_used:
-        Ms_used = mats[names[layout["magnetic"][0]]].Ms
-        custom.append(exchange12_correction(A_used[0], Ms_used, cell, n, pbc))
-    for cls in layout["custom"]:
-        Dc = layout["D"][cls]
-        if layout["carriers"][cls] == [None]:
-            c = carrier()
-            notes.append((c, f"D of DMI class {cls} per region (J/m^2)"))
-            static += [(c, i, D) for i, D in sorted(Dc.items())]
-            custom.append(dmi_custom(cls, [(c, None)], cell, n, pbc))
-        else:
-            pairs = []
-            for i, D in sorted(Dc.items()):
-                c = carrier()
-                notes.append((c, f"mask of region {names[i]} (1 inside) for DMI class {cls}"))
-                static.append((c, i, 1.0))
-                pairs.append((c, D))
-            custom.append(dmi_custom(cls, pairs, cell, n, pbc))
-    aniso_carrier: dict[str, str] = {}
-    for k, (dname, d) in enumerate((x for x in study.drives.items()
-                                    if isinstance(x[1], AnisotropyDrive))):
-        c = carrier()
-        aniso_carrier[dname] = c
-        notes.append((c, f"2K(t) of anisotropy drive {dname!r} per region (J/m^3)"))
-        custom.append(anisotropy_drive_term(k, dname, c, d.axis))
-
-    # table
-    table = ["E_total"]
-    if any(rp.A for rp in regions) or layout["native"]:
-        table.append("E_exch")
-    if any(rp.K for rp in regions):
-        table.append("E_anis")
-    if study.energy.demag:
-        table.append("E_demag")
-    if any(isinstance(d, FieldDrive) for d in study.drives.values()):
-        table.append("E_Zeeman")
-    if custom:
-        table.append("E_custom")
+    regions = [RegionPlan(i, r, float(mats[r].Ms or 0.0), mats[r].alpha)
+               for i, r in enumerate(names)]
+    # the physics terms, one translator each (mx3_terms.py)
+    ctx = PlanContext(study=study, raster=raster, regions=regions, gammaLL=gammaLL)
+    specs = terms(study, raster)
+    for name, spec in specs:
+        TRANSLATORS.translate(name, spec, ctx)
+    if ctx.custom:
+        ctx.table.add("E_custom")
     if study.temperature > 0:
-        table.append("E_therm")
-    table += ["maxTorque", "dt"]
+        ctx.table.add("E_therm")
+    table = ["E_total", *(c for c in TABLE_ORDER[1:] if c in ctx.table), "maxTorque", "dt"]
 
-    stages = [_stage_plan(study, k, raster, gammaLL, aniso_carrier)
-              for k in range(len(study.stages))]
+    stages = [_stage_plan(ctx, k, specs) for k in range(len(study.stages))]
+    n, cell, pbc = (nx, ny, nz), tuple(study.mesh.cell), study.mesh.pbc
     setpbc = None
     if pbc:
         rep = study.mesh.pbc_repeats
@@ -501,73 +318,31 @@ def build_plan(study: Study) -> Mx3Plan:
         name=study.name, description=study.description, n=n, cell=cell, pbc=pbc,
         setpbc=setpbc, regions=regions, vacuum_index=vacuum_index, load_regions=load_regions,
         region_index=region_index, geometry=geometry, geometry_images=images,
-        m0=initial_m(study, raster), gammaLL=gammaLL, demag=study.energy.demag,
-        open_bc=layout["native"] is not None, inter_dind=inter, carrier_notes=notes,
-        static_carriers=static, custom=custom, table=table,
+        m0=initial_m(study, raster), gammaLL=gammaLL, demag=ctx.demag,
+        open_bc=ctx.open_bc, inter_dind=ctx.inter_dind, carrier_notes=ctx.carrier_notes,
+        static_carriers=ctx.static, custom=ctx.custom, table=table,
         temperature=study.temperature,
         seed=study.thermal.seed if study.thermal else None, stages=stages)
 
 
-def _stage_plan(study: Study, k: int, raster: Raster, gammaLL: float,
-                aniso_carrier: dict[str, str]) -> StagePlan:
+def _stage_plan(ctx: PlanContext, k: int, specs: list) -> StagePlan:
+    """What stage ``k`` sets before it runs (its drives' translators, called with
+    ``ctx.stage`` set) and how it runs."""
+    study = ctx.study
     st = study.stages[k]
     act = study.active_drives(k)
     label = f"stage {k}: {st.type}" + (f" {st.name!r}" if st.name else "")
     sp = StagePlan(index=k, kind=st.type, label=label, drives=list(act))
-    names = raster.names
-    t0 = f"mm_t0_{k}"
-    frozen = not isinstance(st, Evolve)
-    if not frozen and any(d.time_dependent for d in act.values()):
-        sp.t0 = t0
-
-    # applied field: B = mu0 H per region
-    fields = {n: d for n, d in act.items() if isinstance(d, FieldDrive)}
-    if any(isinstance(d, FieldDrive) for d in study.drives.values()):
-        sp.field = []
-        if fields and all(d.regions is None for d in fields.values()):
-            comps = tuple(_sum([_term(MU0 * d.H[c], d, t0, frozen) for d in fields.values()])
-                          for c in range(3))
-            sp.field.append((None, comps))
-        elif fields:
-            for i, r in enumerate(names):
-                here = [d for d in fields.values() if d.regions is None or r in d.regions]
-                if here:
-                    comps = tuple(_sum([_term(MU0 * d.H[c], d, t0, frozen) for d in here])
-                                  for c in range(3))
-                    sp.field.append((i, comps))
-
-    # anisotropy drives: carrier = 2K(t) in the drive's regions
-    for dname, c in aniso_carrier.items():
-        d = study.drives[dname]
-        settings: list[tuple[int | None, str]] = []
-        if dname in act:
-            value = _sum([_term(2.0 * d.K, d, t0, frozen)])
-            if d.regions is None:
-                settings.append((None, value))
-            else:
-                settings += [(names.index(r), value) for r in d.regions]
-        sp.carriers.append((c, settings))
-
-    # spin torques
-    if any(isinstance(d, (ZhangLiDrive, SOTDrive)) for d in study.drives.values()):
-        zl, sot = _active_torques(study, k)
-        if zl and sot:
-            raise ValueError(f"stages.{k}: Zhang–Li and SOT together (one J in mumax3)")
-        if zl:
-            d0 = zl[0][1]
-            J = tuple(_sum([_term(d.j[c], d, t0, frozen) for _, d in zl])
-                      for c in range(3))
-            sp.torque = {"kind": "zhang_li", "J": J, "Pol": zhang_li_pol(d0.P, gammaLL),
-                         "Xi": d0.xi}
-        elif sot:
-            p = sot_parameters(study, sot[0][1])
-            p["J"] = ("0", "0", _sum([_term(d.j, d, t0, frozen) for _, d in sot]))
-            p["kind"] = "sot"
-            sp.torque = p
-        else:
-            sp.torque = {"kind": "none"}
     if isinstance(st, Evolve):
         sp.evolve = _evolve_plan(st)
+        if any(d.time_dependent for d in act.values()):
+            sp.t0 = f"mm_t0_{k}"
     elif not isinstance(st, Minimize) and st.type != "relax":  # pragma: no cover
         raise TypeError(f"unknown stage {st!r}")
+    ctx.stage, ctx.fields, ctx.zhang_li, ctx.sot = sp, [], [], []
+    for name, spec in specs:
+        if name in study.drives and spec is study.drives[name]:
+            TRANSLATORS.translate(name, spec, ctx)
+    finish_stage(ctx)
+    ctx.stage = None
     return sp

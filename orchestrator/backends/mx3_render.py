@@ -36,13 +36,15 @@ import numpy as np
 
 from analysis.atomic import atomic_path
 from analysis.ovf import write_ovf
+from mmstudy.resources import template_dir
 from orchestrator.backends.mx3_custom import num
 from orchestrator.backends.mx3_plan import Mx3Plan
 
 __all__ = ["TEMPLATES", "render_script", "write_point", "SCRIPT"]
 
-#: the templates' folder (part of the product's layout, beside ``orchestrator/``)
-TEMPLATES = Path(__file__).resolve().parents[2] / "mx3_templates"
+#: the templates' folder: ``mx3_templates/`` beside ``orchestrator/`` in the repository,
+#: installed as the package data ``mmstudy.mx3_templates`` (:mod:`mmstudy.resources`)
+TEMPLATES = template_dir()
 SCRIPT = "run.mx3"
 
 

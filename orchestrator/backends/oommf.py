@@ -6,7 +6,10 @@ with micromagneticmodel and the MIF text comes from oommfc's script functions
 (``oommfc.scripts.mesh_script``, ``energy_script``, ``driver_script``) wherever
 ubermag has the feature; what it cannot say is added in
 :mod:`orchestrator.backends.mif_patches` (region raster, initial state, Ms, 12-neighbour
-kernel, stage times, output schedule, Tcl time profiles).
+kernel, stage times, output schedule, Tcl time profiles). Each physics term
+(:mod:`orchestrator.study.terms`) has one translator in
+:mod:`orchestrator.backends.oommf_terms`, with its OOMMF mapping; this module assembles
+the stages' MIF files from them, says what OOMMF refuses, and runs ``boxsi``.
 
 Files in the point folder (``render``)
 --------------------------------------
@@ -30,25 +33,11 @@ Mapping (OOMMF conventions from its source, ``app/oxs``; ubermag names in bracke
 ===============  ==============================================================================
 mesh             ``Oxs_RectangularMesh``, ``Oxs_PeriodicRectangularMesh`` for ``mesh.pbc``
 Ms               per region (vacuum 0), ``Oxs_AtlasScalarField``
-exchange         A uniform: ``Oxs_UniformExchange``; per region: ``Oxs_Exchange6Ngbr`` with
-                 A_ij the harmonic mean between regions (the built-in solver's, OOMMF's
-                 ``Oxs_ExchangePtwise``'s); ``12ngbr``: ``kernel 12ngbrb`` (= ``12ngbr`` for
-                 axes of ≥ 10 cells, and the built-in kernel for 5–9), on periodic meshes
-                 ``12ngbrmirror`` when every open axis has one cell (then it is the
-                 interior stencil wrapped around, as the built-in solver's)
-DMI              ``Oxs_DMI_<class>`` [``mm.DMI(crystalclass=...)``], one term per class, D
-                 matrices per region pair with ``default_D 0``: ``mean`` puts
-                 (D_C(a) + D_C(b))/2 on a–b bonds, ``zero`` lists only a–a pairs
-                 (:mod:`orchestrator.solver.terms.dmi`); OOMMF's Cnv_z sign is ours
-anisotropy       ``Oxs_UniaxialAnisotropy`` (K1 > 0 easy axis; energy K1(1 − (m·u)²));
-                 an anisotropy drive is one more term (constant in an evolve stage)
-demag            ``Oxs_Demag`` (periodic: OOMMF sums the infinite lattice, one axis only)
-field            A/m; ``Oxs_FixedZeeman``; time-dependent: ``Oxs_TransformZeeman { type
-                 diagonal }`` with a Tcl proc of ``total_time`` (the stage time)
+terms            exchange, DMI, anisotropy, demag, field and anisotropy drives, Zhang–Li
+                 and SOT: :mod:`orchestrator.backends.oommf_terms`
 dynamics         ``gamma_G`` = γ0 (m/(A s)), ``alpha`` per region; relax: ``do_precess 0``
-Zhang–Li         ``Anv_SpinTEvolve_3d`` [``mm.ZhangLi``], ``u = −μB P j/(e Ms (1+ξ²))``
-                 (OOMMF's equation has ``−(u·∇)m``, mumax3's ``+``), ``beta`` = ξ
-SOT              ``Oxs_SpinXferEvolve`` [``mm.Slonczewski``], see :func:`sot_parameters`
+spin torque      ``Anv_SpinTEvolve_3d`` (Zhang–Li) or ``Oxs_SpinXferEvolve`` (SOT) as the
+                 evolver
 thermal          ``Xf_ThermHeunEvolve`` / ``Xf_ThermSpinXferEvolve`` (rk2heun, fixed step
                  dt; ⟨h²⟩ = 2αk_BT/(γ0 μ0 Ms V dt), the built-in solver's); stage k of a
                  study with ``thermal.seed`` s runs ``RandomSeed s + k`` (same seed, same
@@ -110,23 +99,22 @@ import shutil
 import signal
 import socket
 import subprocess
-from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
 from analysis.atomic import atomic_open
+from mmstudy.layout import OUTPUT_DIR, RUN_META
 from orchestrator.backends import mif_patches as patches
-from orchestrator.backends.base import (OUTPUT_DIR, Backend, SolverInfo, SolverNotFound,
-                                        UnsupportedFeature)
-from orchestrator.solver.torques.base import HBAR, MUB, QE
-from orchestrator.study.features import FEATURES, required_features
+from orchestrator.backends.base import Backend, SolverInfo, SolverNotFound
+from orchestrator.backends.oommf_terms import (OOMMF_HBAR, OOMMF_QE, TRANSLATORS,  # noqa: F401
+                                               OOMMFTerm, StageContext, exchange_kernel,
+                                               same_value, sot_parameters, zhang_li_u)
+from orchestrator.study.features import required_features
 from orchestrator.study.initial import initial_m
-from orchestrator.study.model import (AnisotropyDrive, Evolve, FieldDrive, Minimize,
-                                      Relax, SOTDrive, Study, ZhangLiDrive)
-from orchestrator.study.profiles import envelope_expression, envelope_function
+from orchestrator.study.model import (AnisotropyDrive, Evolve, Minimize, Relax, SOTDrive,
+                                      Study, ZhangLiDrive)
 from orchestrator.study.raster import Raster, rasterize
+from orchestrator.study.terms import energy_terms, field_term_names
 
 __all__ = ["OOMMFBackend", "stage_mif", "stage_basename", "sot_parameters", "zhang_li_u",
            "exchange_kernel", "MINIMIZE_MXHXM", "RELAX_DM_DT"]
@@ -135,89 +123,8 @@ __all__ = ["OOMMFBackend", "stage_mif", "stage_basename", "sot_parameters", "zha
 MINIMIZE_MXHXM = 0.01
 #: relax stages stop when max dm/dt falls below this (deg/ns)
 RELAX_DM_DT = 0.01
-#: the constants in OOMMF's Oxs_SpinXferEvolve (spinxferevolve.cc, UpdateMeshArrays)
-OOMMF_HBAR = 1.0545717e-34
-OOMMF_QE = 1.6021765e-19
 ATLAS = "main_atlas"
 _FULL_REGION = "main"  # oommfc's name for the one region of its Oxs_BoxAtlas
-
-
-# --------------------------------------------------------------------------- mappings
-
-def sot_parameters(drive: SOTDrive, *, dz: float, thickness: float) -> dict[str, Any]:
-    r"""``Oxs_SpinXferEvolve`` parameters giving the study's spin–orbit torque.
-
-    OOMMF's torque (``spinxferevolve.cc``, ``Calculate_dm_dt``) with ``Lambda = 1``
-    and ``P_fixed = P_free = P`` is, in Gilbert form,
-    ``γ0 βε [m×(mp×m)] + γ0 βε' [mp×m]`` with ``βε = ħ J P/(2 μ0 e d Ms)``,
-    ``βε' = ħ J ε'/(μ0 e d Ms)`` and d the cell size along ``J_direction`` (z, the
-    default): the damping-like part turns m toward +mp. Ours is
-    ``c [m×(p×m) + r p×m]`` with ``c = γ0 ħ θ_SH j/(2 μ0 e t Ms)``
-    (:mod:`orchestrator.solver.torques.sot`). So ``mp = p``, ``P = θ_SH``,
-    ``ε' = r θ_SH/2`` and ``J = j d/t`` (times the ratio of our ħ/e to OOMMF's, so that
-    the coefficient is equal to the last digit).
-
-    Examples
-    --------
-    >>> from orchestrator.study.model import SOTDrive
-    >>> d = SOTDrive(j=1e11, theta_SH=0.2, p_angle=1.5707963267948966, field_like=0.5)
-    >>> p = sot_parameters(d, dz=1e-9, thickness=2e-9)
-    >>> round(p["J"] / 5e10, 6), p["P"], p["eps_prime"], [round(v, 12) for v in p["mp"]]
-    (1.0, 0.2, 0.05, [0.0, 1.0, 0.0])
-    """
-    ratio = (HBAR / QE) / (OOMMF_HBAR / OOMMF_QE)
-    return {"J": drive.j * dz / thickness * ratio, "P": float(drive.theta_SH),
-            "Lambda": 1, "eps_prime": drive.field_like * drive.theta_SH / 2,
-            "mp": tuple(float(v) for v in drive.direction)}
-
-
-def zhang_li_u(drive: ZhangLiDrive, Ms: float) -> tuple[float, float, float]:
-    r"""``Anv_SpinTEvolve_3d``'s ``u`` (m/s) for a Zhang–Li drive in a region of ``Ms``.
-
-    mumax3 and the built-in solver (:mod:`orchestrator.solver.torques.zhangli`) write
-    ``T = (u·∇)m − ξ m×(u·∇)m`` with ``u = μB P j/(e Ms (1+ξ²))``; OOMMF's evolver
-    (``spintevolve_3d.cc``) has ``−(1+αβ)/(1+α²) (u·∇)m⊥ + (β−α)/(1+α²) m×(u·∇)m``,
-    the same equation with ``u → −u`` and ``β = ξ``.
-
-    Examples
-    --------
-    >>> from orchestrator.study.model import ZhangLiDrive
-    >>> [round(v, 2) + 0.0 for v in zhang_li_u(ZhangLiDrive(j=[1e12, 0, 0], P=0.4), 5.8e5)]
-    [-39.92, 0.0, 0.0]
-    """
-    if Ms == 0:
-        return (0.0, 0.0, 0.0)
-    b = MUB * drive.P / (QE * Ms * (1 + drive.xi ** 2))
-    return tuple(-b * float(v) for v in drive.j)  # type: ignore[return-value]
-
-
-def exchange_kernel(study: Study) -> tuple[str | None, str]:
-    """OOMMF's exchange kernel equal to the built-in solver's ``12ngbr`` on this mesh,
-    or None and why there is none.
-
-    Examples
-    --------
-    >>> from orchestrator.study import validate_study
-    >>> s = validate_study({"name": "k", "mesh": {"n": [16, 16, 1], "cell": [1e-9] * 3,
-    ...     "pbc": "xy"}, "materials": {"default": {"Ms": 1e6, "A": 1e-11}},
-    ...     "energy": {"exchange_kernel": "12ngbr"}, "stages": [{"type": "minimize"}]})
-    >>> exchange_kernel(s)[0]
-    '12ngbrmirror'
-    """
-    cells = study.mesh.cells
-    pbc = study.mesh.pbc
-    if pbc:
-        open_axes = [ax for ax, n in zip("xyz", cells) if ax not in pbc and n > 1]
-        if open_axes:
-            return None, ("OOMMF's only 12-neighbour kernel for periodic meshes (12ngbrmirror) "
-                          "mirrors the free edges where the built-in solver uses OOMMF's "
-                          f"one-sided 12ngbr rows: an open axis ({', '.join(open_axes)}) must "
-                          "have one cell")
-        return "12ngbrmirror", ""
-    short = [f"{ax} ({n})" for ax, n in zip("xyz", cells) if 1 < n < 5]
-    if short:
-        return None, f"OOMMF's 12-neighbour kernel needs 1 or ≥ 5 cells per axis: {', '.join(short)}"
-    return "12ngbrb", ""
 
 
 def stage_basename(study: Study, k: int) -> str:
@@ -251,126 +158,43 @@ class _Plan:
     def per_region(self, values: dict[str, Any], default: Any) -> Any:
         """One value when it is the same in every cell, else ``{region: v, "default": ..}``."""
         vals = [values.get(r, default) for r in self.used]
-        if not self.vacuum and self.used and all(_same(v, vals[0]) for v in vals):
+        if not self.vacuum and self.used and all(same_value(v, vals[0]) for v in vals):
             return vals[0]
-        out = {self.atlas_name(r): v for r, v in values.items() if not _same(v, default)}
+        out = {self.atlas_name(r): v for r, v in values.items() if not same_value(v, default)}
         out["default"] = default
         return out
 
 
-def _same(a: Any, b: Any) -> bool:
-    return np.array_equal(np.asarray(a, float), np.asarray(b, float))
+# --------------------------------------------------------------------------- terms
 
-
-def _vec(v: Iterable[float]) -> tuple[float, float, float]:
-    return tuple(float(x) for x in v)  # type: ignore[return-value]
-
-
-# --------------------------------------------------------------------------- energy
-
-def _energy(plan: _Plan, k: int, frozen: bool) -> tuple[Any, dict[str, list[str]], bool]:
+def _energy(plan: _Plan, k: int,
+            frozen: bool) -> tuple[Any, dict[str, list[str]], bool, list[OOMMFTerm]]:
     """micromagneticmodel energy of stage ``k``, the OOMMF field outputs of each term
-    (by mmstudy term name), and whether a term depends on time."""
-    import micromagneticmodel as mm
-
-    study, mats = plan.study, plan.mats
+    (by mmstudy term name), whether a term depends on time, and the translated terms
+    (for their ``patch`` of the energy script): the energy terms in spec order, then the
+    field-like drives active in the stage, each through its translator
+    (:mod:`orchestrator.backends.oommf_terms`)."""
+    study = plan.study
+    ctx = StageContext(plan, k, frozen)
+    specs = [(spec.term_name, spec) for spec in energy_terms(study, plan.raster)]
+    specs += [(n, d) for n, d in study.active_drives(k).items() if d.has_field]
     terms: list[Any] = []
     fields: dict[str, list[str]] = {}
-    A = {r: m.A for r, m in mats.items() if m.A}
-    if A:
-        kernel = study.energy.exchange_kernel == "12ngbr"
-        value = plan.per_region(A, 0.0)
-        if kernel or not isinstance(value, dict):
-            value = float(next(iter(A.values()))) if isinstance(value, dict) else float(value)
-            terms.append(mm.Exchange(A=value, name="exch"))
-            fields["exch"] = ["Oxs_UniformExchange:exch:Field"]
-        else:
-            pairs = dict(value)
-            regions = [r for r in A]
-            for i, a in enumerate(regions):
-                for b in regions[i + 1:]:
-                    pairs[f"{a}:{b}"] = 2 * A[a] * A[b] / (A[a] + A[b])
-            terms.append(mm.Exchange(A=pairs, name="exch"))
-            fields["exch"] = ["Oxs_Exchange6Ngbr:exch:Field"]
-    classes: dict[str, dict[str, float]] = {}
-    for r, m in mats.items():
-        for d in m.dmi or []:
-            if d.D:
-                classes.setdefault(d.crystal_class, {})[r] = float(d.D)
-    for cls, D in classes.items():
-        matrix: dict[str, float] = {plan.atlas_name(r): v for r, v in D.items()}
-        if study.energy.dmi_interface == "mean" and not plan.box_atlas:
-            names = plan.raster.names
-            for i, a in enumerate(names):
-                for b in names[i + 1:]:
-                    bond = (D.get(a, 0.0) + D.get(b, 0.0)) / 2
-                    if bond:
-                        matrix[f"{a}:{b}"] = bond
-        terms.append(mm.DMI(D=matrix, crystalclass=cls, name=f"DMI_{cls}"))
-        fields.setdefault("DMI", []).append(f"Oxs_DMI_{cls}:DMI_{cls}:Field")
-    K = {r: m.K for r, m in mats.items() if m.K}
-    if K:
-        axes = {r: _unit(mats[r].K_axis or (0.0, 0.0, 1.0)) for r in K}
-        terms.append(mm.UniaxialAnisotropy(K=plan.per_region(K, 0.0),
-                                           u=_axis_param(plan, axes), name="anis"))
-        fields["anis"] = ["Oxs_UniaxialAnisotropy:anis:Field"]
-    if study.energy.demag:
-        terms.append(mm.Demag(name="Demag"))
-        fields["Demag"] = ["Oxs_Demag:Demag:Field"]
-    time_dependent = False
-    for name, d in study.active_drives(k).items():
-        factor = envelope_function(d.envelope)(0.0) if frozen else 1.0
-        varying = d.time_dependent and not frozen
-        if isinstance(d, FieldDrive):
-            H = tuple(factor * float(h) for h in d.H)
-            value = (plan.per_region({r: H for r in d.regions}, (0.0, 0.0, 0.0))
-                     if d.regions else H)
-            if not varying and not any(H):
-                continue
-            if varying:
-                proc = f"mmstudy_profile_{name}"
-                tcl = {"script": patches.transform_proc(proc, envelope_expression(d.envelope)),
-                       "script_name": proc, "script_args": "total_time",
-                       "energy": "Oxs_TransformZeeman", "type": "diagonal"}
-                terms.append(mm.Zeeman(H=value, name=name, tcl_strings=tcl))
-                fields[name] = [f"Oxs_TransformZeeman:{name}:Field"]
-                time_dependent = True
-            else:
-                terms.append(mm.Zeeman(H=value, name=name))
-                fields[name] = [f"Oxs_FixedZeeman:{name}:Field"]
-        elif isinstance(d, AnisotropyDrive):
-            if varying:  # refused by OOMMFBackend.missing
-                raise UnsupportedFeature("oommf", {"anisotropy_drive": f"drives.{name}.envelope"})
-            Kd = factor * d.K
-            if Kd == 0:
-                continue
-            regions = d.regions or plan.raster.names
-            terms.append(mm.UniaxialAnisotropy(
-                K=plan.per_region({r: Kd for r in regions}, 0.0), u=_unit(d.axis), name=name))
-            fields[name] = [f"Oxs_UniaxialAnisotropy:{name}:Field"]
+    made: list[OOMMFTerm] = []
+    for name, spec in specs:
+        term = TRANSLATORS.translate(name, spec, ctx)
+        if not term.terms:  # a drive that is zero in this stage
+            continue
+        terms += term.terms
+        fields[name] = term.fields
+        made.append(term)
     energy = terms[0] if len(terms) == 1 else (sum(terms[1:], terms[0]) if terms else None)
-    return energy, fields, time_dependent
+    return energy, fields, any(t.time_dependent for t in made), made
 
-
-def _unit(v: Iterable[float]) -> tuple[float, float, float]:
-    a = np.asarray(list(v), float)
-    return _vec(a / np.linalg.norm(a))
-
-
-def _axis_param(plan: _Plan, axes: dict[str, tuple]) -> Any:
-    vals = list(axes.values())
-    if all(_same(v, vals[0]) for v in vals):
-        return vals[0]
-    out = {plan.atlas_name(r): v for r, v in axes.items()}
-    out["default"] = (0.0, 0.0, 1.0)
-    return out
-
-
-# --------------------------------------------------------------------------- dynamics
 
 def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, str | None]:
     """micromagneticmodel dynamics of stage ``k`` and its spin-torque kind (``"zhang_li"``,
-    ``"sot"`` or None)."""
+    ``"sot"`` or None; the torque comes from its translator)."""
     import micromagneticmodel as mm
 
     study, mats = plan.study, plan.mats
@@ -380,26 +204,11 @@ def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, st
     terms: list[Any] = [mm.Precession(gamma0=gamma)] if precess else []
     terms.append(mm.Damping(alpha=alpha))
     torque = None
+    ctx = StageContext(plan, k, frozen)
     for name, d in study.active_torques(k).items():  # none in relax stages
-        factor = envelope_function(d.envelope)(0.0) if frozen else 1.0
-        varying = d.time_dependent and not frozen
-        tcl = None
-        if varying:
-            proc = f"mmstudy_profile_{name}"
-            tcl = {"script": patches.profile_proc(proc, envelope_expression(d.envelope)),
-                   "script_name": proc, "script_args": "total_time"}
-        if isinstance(d, ZhangLiDrive):
-            u = {r: tuple(factor * c for c in zhang_li_u(d, m.Ms or 0.0))
-                 for r, m in mats.items()}
-            kw = {"tcl_strings": tcl} if tcl else {}
-            terms.append(mm.ZhangLi(u=plan.per_region(u, (0.0, 0.0, 0.0)), beta=d.xi, **kw))
-            torque = "zhang_li"
-        else:
-            p = sot_parameters(d, dz=study.mesh.cell[2], thickness=d.thickness_in(study.mesh))
-            kw = {"tcl_strings": tcl} if tcl else {}
-            terms.append(mm.Slonczewski(J=p["J"] * factor, mp=p["mp"], P=p["P"],
-                                        Lambda=p["Lambda"], eps_prime=p["eps_prime"], **kw))
-            torque = "sot"
+        made = TRANSLATORS.translate(name, d, ctx)
+        terms += made.terms
+        torque = made.torque
     return sum(terms[1:], terms[0]), torque
 
 
@@ -450,7 +259,7 @@ def stage_mif(study: Study, k: int, plan: _Plan | None = None) -> str:
     thermal = isinstance(stage, Evolve) and study.temperature > 0
     basename = stage_basename(study, k)
     system = mm.System(name=basename)
-    energy, term_fields, time_dependent = _energy(plan, k, frozen)
+    energy, term_fields, time_dependent, made = _energy(plan, k, frozen)
     if energy is not None:
         system.energy = energy
     system.m = df.Field(plan.mesh, nvdim=3, value=(0.0, 0.0, 1.0))
@@ -470,11 +279,9 @@ def stage_mif(study: Study, k: int, plan: _Plan | None = None) -> str:
                                             study.mesh.cell), ATLAS)
     mif += mesh_text
     energy_text = oc.scripts.energy_script(system) if energy is not None else ""
-    if study.energy.exchange_kernel == "12ngbr" and "exch" in term_fields:
-        kernel, why = exchange_kernel(study)
-        if kernel is None:
-            raise UnsupportedFeature("oommf", {"exchange.12ngbr": f"energy.exchange_kernel ({why})"})
-        energy_text = patches.exchange_kernel(energy_text, kernel)
+    for term in made:  # what oommfc cannot say about a term (the 12-neighbour kernel)
+        if term.patch is not None:
+            energy_text = term.patch(energy_text)
     mif += energy_text
     mif += patches.initial_state(k, stage_basename(study, k - 1) if k else None, ATLAS)
     Ms = plan.per_region({r: m.Ms or 0.0 for r, m in plan.mats.items()}, 0.0)
@@ -531,7 +338,12 @@ class OOMMFBackend(Backend):
     """OOMMF (NIST) through MIF files written with oommfc, run with ``boxsi``."""
 
     name = "oommf"
-    features = FEATURES - {"exchange.12ngbr.regions"}
+    translators = TRANSLATORS
+    unsupported = frozenset({"exchange.12ngbr.regions"})
+    capabilities = {"regions": "✓ (script atlas)",
+                    "pbc": "✓ (not with spin torques or temperature)", "gamma": "✓",
+                    "torques_together": "✗", "thermal": "open meshes, heun only",
+                    "term_fields": "✓"}
     notes = {
         "exchange.12ngbr.regions": "OOMMF's 12-neighbour kernels belong to Oxs_UniformExchange "
                                    "(uniform A, no vacuum)",
@@ -548,9 +360,10 @@ class OOMMFBackend(Backend):
 
     # ------------------------------------------------------------------ features
     def missing(self, study: Study) -> dict[str, str]:
-        """Features ``study`` needs that OOMMF lacks, including combinations."""
+        """As :meth:`Backend.missing` (terms without a translator, unsupported term
+        variants), plus the combinations OOMMF refuses."""
+        out = super().missing(study)
         need = required_features(study)
-        out = {f: w for f, w in need.items() if f not in self.features}
         mesh = study.mesh
         if "exchange.12ngbr" in need:
             kernel, why = exchange_kernel(study)
@@ -593,7 +406,7 @@ class OOMMFBackend(Backend):
                 if isinstance(d, AnisotropyDrive) and d.time_dependent:
                     out["anisotropy_drive"] = (f"drives.{name}.envelope (Oxs_UniaxialAnisotropy "
                                                "is fixed in time; a constant one is supported)")
-            names = _field_names(study, k)
+            names = field_term_names(study, k)
             unknown = [f for f in st.fields if f != "m" and f not in names]
             if unknown:
                 out["evolve.term_fields"] = (f"stages.{k}.fields ({', '.join(unknown)}: OOMMF "
@@ -686,7 +499,7 @@ class OOMMFBackend(Backend):
             raise FileExistsError(f"{out}: already holds output; move it away to run again")
         out.mkdir(parents=True, exist_ok=True)
         # OVF does not record periodicity: analysis.open_run reads it from here
-        with atomic_open(out / "run.json", "w") as fh:
+        with atomic_open(out / RUN_META, "w") as fh:
             json.dump({"backend": self.name, "study": study.name, "pbc": study.mesh.pbc,
                        "stages": [stage_basename(study, k) for k in range(len(mifs))]}, fh,
                       indent=2)
@@ -718,23 +531,6 @@ class OOMMFBackend(Backend):
                 raise RuntimeError(f"OOMMF stage {k} ({mif.name}) failed ({why}):\n"
                                    + "\n".join([*tail[-15:], *logged.splitlines()[-25:]]))
             previous = last
-
-
-def _field_names(study: Study, k: int) -> set[str]:
-    """Term names whose fields an evolve stage can save (as the built-in backend's)."""
-    names = set()
-    mats = [study.material(r.name) for r in study.regions]
-    if any(m.A for m in mats):
-        names.add("exch")
-    if any(d.D for m in mats for d in m.dmi or []):
-        names.add("DMI")
-    if any(m.K for m in mats):
-        names.add("anis")
-    if study.energy.demag:
-        names.add("Demag")
-    names |= {n for n, d in study.active_drives(k).items()
-              if isinstance(d, (FieldDrive, AnisotropyDrive))}
-    return names
 
 
 def last_magnetization(out: Path, basename: str) -> Path | None:

@@ -1,8 +1,12 @@
 """The features a study needs, so a backend that lacks one refuses it before running.
 
-Each backend declares the features it supports (``Backend.features``); the dispatcher
+Each backend declares the features it supports (``Backend.features``: the general
+ones below, plus those of the physics terms it has translators for); the dispatcher
 compares them with :func:`required_features` and stops with an error naming what is
-missing and where the study asks for it. Feature names:
+missing and where the study asks for it. The physics terms (exchange … SOT) declare
+their own features (``FEATURES`` and ``features()`` of each spec in
+:mod:`orchestrator.study.terms`); this module adds the general ones (mesh, γ0,
+temperature, initial state, stages). Feature names:
 
 ===========================  ==============================================================
 ``mesh.pbc``                 periodic axes
@@ -42,21 +46,21 @@ Examples
 
 from __future__ import annotations
 
-from orchestrator.study.model import (AnisotropyDrive, Evolve, FieldDrive, FromFile,
-                                      SOTDrive, Study, ZhangLiDrive)
+from orchestrator.study.model import Evolve, FromFile, Study
 from orchestrator.study.raster import rasterize
+from orchestrator.study.terms import SPECS, spec_features, terms
 
-__all__ = ["required_features", "FEATURES"]
+__all__ = ["required_features", "FEATURES", "GENERAL_FEATURES", "TERM_FEATURES"]
 
-FEATURES = frozenset({
-    "mesh.pbc", "mesh.vacuum", "exchange", "exchange.12ngbr", "exchange.12ngbr.pbc",
-    "exchange.12ngbr.regions", "dmi.Cnv_z", "dmi.T", "dmi.D2d_z", "dmi.mixed",
-    "dmi.interface_zero", "anisotropy", "demag", "demag.pbc", "field", "field.region",
-    "field.time", "anisotropy_drive", "zhang_li", "sot", "sot.field_like", "thermal",
-    "thermal.torque", "gamma.regions", "initial.file", "stage.minimize", "stage.relax",
-    "stage.evolve", "integrator.rk45", "integrator.heun", "integrator.rk4",
-    "evolve.term_fields",
+#: features that belong to no physics term
+GENERAL_FEATURES = frozenset({
+    "mesh.pbc", "mesh.vacuum", "thermal", "thermal.torque", "gamma.regions", "initial.file",
+    "stage.minimize", "stage.relax", "stage.evolve", "integrator.rk45", "integrator.heun",
+    "integrator.rk4", "evolve.term_fields",
 })
+#: features the physics terms declare (orchestrator.study.terms)
+TERM_FEATURES = frozenset(f for spec in SPECS for f in spec.FEATURES)
+FEATURES = GENERAL_FEATURES | TERM_FEATURES
 
 
 def required_features(study: Study) -> dict[str, str]:
@@ -73,56 +77,14 @@ def required_features(study: Study) -> dict[str, str]:
     mats = {r: study.material(r) for r in raster.names}
     if raster.vacuum.any() or any(m.Ms == 0 for m in mats.values()):
         add("mesh.vacuum", "regions")
-    if any(m.A for m in mats.values()):
-        add("exchange", "materials.*.A")
-        if study.energy.exchange_kernel == "12ngbr":
-            add("exchange.12ngbr", "energy.exchange_kernel")
-            if study.mesh.pbc:
-                add("exchange.12ngbr.pbc", "energy.exchange_kernel")
-            used = [n for i, n in enumerate(raster.names) if (raster.index == i).any()]
-            if raster.vacuum.any() or len({mats[n].A for n in used}) > 1 or \
-                    len({mats[n].Ms for n in used}) > 1:
-                add("exchange.12ngbr.regions", "energy.exchange_kernel")
-    classes: dict[str, set[str]] = {}
-    for name, m in mats.items():
-        for d in m.dmi or []:
-            if d.D != 0:
-                add(f"dmi.{d.crystal_class}", f"materials.{name}.dmi")
-                classes.setdefault(d.crystal_class, set()).add(name)
-    if len(classes) > 1:
-        add("dmi.mixed", "materials.*.dmi")
-    if classes and study.energy.dmi_interface == "zero" and len(raster.names) > 1:
-        add("dmi.interface_zero", "energy.dmi_interface")
-    if any(m.K for m in mats.values()):
-        add("anisotropy", "materials.*.K")
-    if study.energy.demag:
-        add("demag", "energy.demag")
-        if study.mesh.pbc:
-            add("demag.pbc", "energy.demag")
+    for name, spec in terms(study, raster):
+        for feature, where in spec_features(name, spec, study, raster).items():
+            add(feature, where)
     if len({study.gamma0(r) for r in raster.used}) > 1:
         add("gamma.regions", "materials.*.gamma0")
-    torque = False
-    for name, d in study.drives.items():
-        where = f"drives.{name}"
-        if isinstance(d, FieldDrive):
-            add("field", where)
-            if d.regions:
-                add("field.region", f"{where}.regions")
-            if d.time_dependent:
-                add("field.time", f"{where}.envelope")
-        elif isinstance(d, AnisotropyDrive):
-            add("anisotropy_drive", where)
-        elif isinstance(d, ZhangLiDrive):
-            add("zhang_li", where)
-            torque = True
-        elif isinstance(d, SOTDrive):
-            add("sot", where)
-            if d.field_like:
-                add("sot.field_like", f"{where}.field_like")
-            torque = True
     if study.temperature > 0:
         add("thermal", "thermal.temperature")
-        if torque:
+        if any(d.is_torque for d in study.drives.values()):
             add("thermal.torque", "thermal.temperature")
     if isinstance(study.initial, FromFile):
         add("initial.file", "initial.path")

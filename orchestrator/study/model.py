@@ -26,12 +26,13 @@ Times in a drive's profile count from the start of the stage it acts in.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
                       model_validator)
 
+from mmstudy.constants import GAMMA0  # re-exported: ubermag's and OOMMF's default γ0
 from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
 from orchestrator.study.units import to_si
@@ -42,7 +43,6 @@ __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Driv
            "Random", "Skyrmions", "SkyrmionSpec", "FromFile", "Stage", "Minimize", "Relax",
            "Evolve", "Sweep", "SweepParameter", "GAMMA0", "DMI_CLASSES"]
 
-GAMMA0 = 2.211e5  # m/(A s), ubermag's and OOMMF's default γ0
 DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -268,23 +268,57 @@ Envelope = Annotated[Union[Constant, Pulse, Train, Expression], Field(discrimina
 
 
 class _Drive(_Model):
+    """A drive: a term of the study's physics with a time profile. Each drive type
+    names, once, its capability-table row (``kind``, ``label``), whether it adds an
+    effective field (``has_field``: its name is then a term name, ``E_<name>`` in the
+    table) or a spin torque (``is_torque``), and the features it can ask for
+    (``FEATURES``, :meth:`features`); see :mod:`orchestrator.study.terms`."""
+
+    kind: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    has_field: ClassVar[bool] = False
+    is_torque: ClassVar[bool] = False
+    FEATURES: ClassVar[tuple[str, ...]] = ()
+
     envelope: Envelope = Field(default_factory=Constant)
 
     @property
     def time_dependent(self) -> bool:
         return not isinstance(self.envelope, Constant)
 
+    def features(self, name: str) -> dict[str, str]:
+        """Features this drive (``drives.<name>``) asks for, with the field asking."""
+        return {self.kind: f"drives.{name}"}
+
 
 class FieldDrive(_Drive):
     """Applied field H (A/m; a string in T is taken as μ0 H), optionally in some regions."""
+
+    kind: ClassVar[str] = "field"
+    label: ClassVar[str] = "applied field: per region, pulse, train, f(t)"
+    has_field: ClassVar[bool] = True
+    FEATURES: ClassVar[tuple[str, ...]] = ("field", "field.region", "field.time")
 
     type: Literal["field"] = "field"
     H: Annotated[list[float], _vec("A/m")]
     regions: list[str] | None = None
 
+    def features(self, name: str) -> dict[str, str]:
+        need = {"field": f"drives.{name}"}
+        if self.regions:
+            need["field.region"] = f"drives.{name}.regions"
+        if self.time_dependent:
+            need["field.time"] = f"drives.{name}.envelope"
+        return need
+
 
 class AnisotropyDrive(_Drive):
     """An extra uniaxial anisotropy ``K`` along ``axis`` (strain), optionally in regions."""
+
+    kind: ClassVar[str] = "anisotropy_drive"
+    label: ClassVar[str] = "anisotropy (strain) drive varying in time"
+    has_field: ClassVar[bool] = True
+    FEATURES: ClassVar[tuple[str, ...]] = ("anisotropy_drive",)
 
     type: Literal["anisotropy"] = "anisotropy"
     K: Annotated[float, _q("J/m^3")]
@@ -301,6 +335,11 @@ class ZhangLiDrive(_Drive):
     """Zhang–Li spin-transfer torque of current density ``j`` (A/m², in-plane vector),
     polarisation ``P`` and non-adiabaticity ``xi`` (mumax3's J, Pol, Xi)."""
 
+    kind: ClassVar[str] = "zhang_li"
+    label: ClassVar[str] = "Zhang–Li torque"
+    is_torque: ClassVar[bool] = True
+    FEATURES: ClassVar[tuple[str, ...]] = ("zhang_li",)
+
     type: Literal["zhang_li"] = "zhang_li"
     j: Annotated[list[float], _vec("A/m^2")]
     P: float
@@ -311,6 +350,11 @@ class SOTDrive(_Drive):
     """Damping-like spin–orbit torque ``c m×(p×m)`` (+ ``field_like`` · c p×m) with
     c = γ ħ θ_SH j / (2 e t Ms); give ``p`` or its in-plane angle ``p_angle`` from +x."""
 
+    kind: ClassVar[str] = "sot"
+    label: ClassVar[str] = "spin–orbit torque, p at any angle, field-like part"
+    is_torque: ClassVar[bool] = True
+    FEATURES: ClassVar[tuple[str, ...]] = ("sot", "sot.field_like")
+
     type: Literal["sot"] = "sot"
     j: Annotated[float, _q("A/m^2")]
     theta_SH: float
@@ -318,6 +362,12 @@ class SOTDrive(_Drive):
     p_angle: Angle | None = None
     field_like: float = 0.0
     thickness: Length | None = Field(None, gt=0)
+
+    def features(self, name: str) -> dict[str, str]:
+        need = {"sot": f"drives.{name}"}
+        if self.field_like:
+            need["sot.field_like"] = f"drives.{name}.field_like"
+        return need
 
     def thickness_in(self, mesh: MeshSpec) -> float:
         """The magnetic layer thickness t in m (default the mesh thickness nz·dz, as
@@ -609,8 +659,7 @@ class Study(_Model):
         any backend)."""
         if not isinstance(self.stages[stage], Evolve):
             return {}
-        return {k: v for k, v in self.active_drives(stage).items()
-                if isinstance(v, (ZhangLiDrive, SOTDrive))}
+        return {k: v for k, v in self.active_drives(stage).items() if v.is_torque}
 
     def gamma0(self, region: str) -> float:
         """γ0 of ``region`` in m/(A s) (default :data:`GAMMA0`)."""
