@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test test-slow demo bench validate clean janus janus-quick
+.PHONY: help setup test check-wheel test-slow demo bench validate clean janus janus-quick
 
 help:
 	@echo "make demo      set up .venv and run the demo (built-in solver, analysis, OOMMF data)"
-	@echo "make test      set up .venv and run the test suite (CI runs exactly this)"
+	@echo "make test      set up .venv and run the test suite, then the wheel check (CI runs exactly this)"
+	@echo "make check-wheel  build the wheel, install it (not editable) into a temporary venv and"
+	@echo "               run mmstudy from outside the checkout (part of make test)"
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
 	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
 	@echo "make validate  run the full solver-vs-OOMMF comparisons; writes validation/report.md"
@@ -26,6 +28,12 @@ setup: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python tests/packaging/check_wheel.py
+
+# the installed package as users get it: wheel → fresh venv (deps from .venv, no network)
+# → `mmstudy scripts` (mumax3, OOMMF) and `mmstudy run` (built-in) outside the checkout
+check-wheel: $(STAMP)
+	$(BIN)/python tests/packaging/check_wheel.py
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow -q

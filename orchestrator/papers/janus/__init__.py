@@ -17,10 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmstudy.resources import checkout_root, study_path
+
 __all__ = ["ROOT", "STUDIES_DIR", "STUDIES", "QUICK_OVERRIDES", "PAPER"]
 
-ROOT = Path(__file__).resolve().parents[3]
-STUDIES_DIR = ROOT / "studies" / "janus"
+#: the checkout (installed: the current folder), against which the report's paths are written
+ROOT = checkout_root() or Path.cwd()
+#: the shipped study files of this paper (package data: mmstudy.resources)
+STUDIES_DIR = study_path("janus")
 #: the study files, one per figure, in the order they run (cheap first)
 STUDIES = ("fig1_relaxed", "fig2_field", "fig3_sot_theta", "fig4_sot_current", "fig5_thermal")
 QUICK_OVERRIDES = STUDIES_DIR / "quick.toml"

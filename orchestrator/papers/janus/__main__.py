@@ -20,9 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="builtin", choices=["builtin", "oommf", "mumax3"],
                         help="solver (default: builtin)")
     parser.add_argument("--out", default=None,
-                        help="runs folder (default runs/janus[-quick]/<backend>/)")
+                        help="runs folder (default runs/janus[-quick]/<backend>/ in the "
+                             "repository, or in the current directory if mmstudy is installed)")
     parser.add_argument("--report", default=None,
-                        help="report folder (default reports/janus/<quick|full>[-<backend>]/)")
+                        help="report folder (default reports/janus/<quick|full>[-<backend>]/ "
+                             "in the repository, or in the current directory if mmstudy is "
+                             "installed)")
     parser.add_argument("--jobs", type=int, default=2, help="points at once (default 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)

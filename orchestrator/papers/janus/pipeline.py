@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 from typing import IO
 
+from mmstudy.resources import checkout_root, study_path
 from orchestrator.dispatch.folders import read_status
 from orchestrator.dispatch.run import RunSummary, run_study
-from orchestrator.papers.janus import QUICK_OVERRIDES, ROOT, STUDIES, STUDIES_DIR
+from orchestrator.papers.janus import STUDIES
 from orchestrator.papers.overrides import load_overrides, load_study_with_overrides
 from orchestrator.study.model import Study
 
@@ -74,20 +75,34 @@ class StudyRun:
         return total
 
 
+def _base() -> Path:
+    """The repository when run from a checkout, else (an installed mmstudy) the current
+    directory."""
+    return checkout_root() or Path.cwd()
+
+
 def default_out(quick: bool, backend: str) -> Path:
-    """``runs/janus[-quick]/<backend>/`` in the repository (git-ignored)."""
-    return ROOT / "runs" / ("janus-quick" if quick else "janus") / backend
+    """``runs/janus[-quick]/<backend>/`` in the repository (git-ignored), or in the current
+    directory for an installed mmstudy."""
+    return _base() / "runs" / ("janus-quick" if quick else "janus") / backend
 
 
 def default_report(quick: bool, backend: str) -> Path:
-    """``reports/janus/<quick|full>[-<backend>]/`` (the built-in solver's has no suffix)."""
+    """``reports/janus/<quick|full>[-<backend>]/`` (the built-in solver's has no suffix), in
+    the repository or, for an installed mmstudy, in the current directory."""
     name = "quick" if quick else "full"
-    return ROOT / "reports" / "janus" / (name if backend == "builtin" else f"{name}-{backend}")
+    return _base() / "reports" / "janus" / (name if backend == "builtin" else f"{name}-{backend}")
 
 
-def load_studies(quick: bool, *, studies_dir: Path = STUDIES_DIR,
-                 overrides: Path = QUICK_OVERRIDES) -> dict[str, Study]:
-    """The paper's studies by file stem (quick mode: with ``overrides`` applied)."""
+def load_studies(quick: bool, *, studies_dir: Path | None = None,
+                 overrides: Path | None = None) -> dict[str, Study]:
+    """The paper's studies by file stem (quick mode: with ``overrides`` applied).
+
+    ``studies_dir`` defaults to the shipped ``studies/janus/`` and ``overrides`` to its
+    ``quick.toml`` (found through :mod:`mmstudy.resources`, so an installed mmstudy has them).
+    """
+    studies_dir = Path(studies_dir) if studies_dir is not None else study_path("janus")
+    overrides = Path(overrides) if overrides is not None else study_path("janus/quick.toml")
     ov = load_overrides(overrides, studies=studies_dir) if quick else None
     return {stem: load_study_with_overrides(studies_dir / f"{stem}.toml", ov) for stem in STUDIES}
 
