@@ -36,6 +36,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -154,6 +155,7 @@ def open_run(
     basename: str | None = None,
     pbc: str | None = None,
     partial_last_row: PartialRow = "raise",
+    stage: int | str | None = None,
 ) -> xr.Dataset:
     """Open one run as a lazy Dataset.
 
@@ -171,17 +173,46 @@ def open_run(
     partial_last_row : {"raise", "drop"}
         Passed to :func:`analysis.tables.read_table` (use ``"drop"`` for a run
         that is still writing its table).
+    stage : int or "last_evolve", optional
+        Only this study stage's frames and table rows (negative counts from the end,
+        as Python indexing; ``"last_evolve"``: the last ``evolve`` stage), with ``t``
+        still the run's time. Stage 0's frames include the initial state.
 
     Returns
     -------
     xarray.Dataset
         Field variables with dims ``("t", "z", "y", "x", "c")`` backed by dask;
-        table columns along ``t`` or ``t_table``; attrs ``kind`` (``"oommf"``,
-        ``"mumax3"``, ``"builtin"`` for the built-in solver's runs, or ``"folder"``),
-        ``source``, ``cell``, ``pmin``, ``pmax``, ``pbc``.
+        table columns along ``t`` or ``t_table``; along ``t`` the coordinates
+        ``stage`` and ``stage_t`` (see "The time axis"); attrs ``kind``
+        (``"oommf"``, ``"mumax3"``, ``"builtin"`` for the built-in solver's runs, or
+        ``"folder"``), ``source``, ``cell``, ``pmin``, ``pmax``, ``pbc``,
+        ``stage_types`` and ``hidden_frames``.
 
     Notes
     -----
+    **The time axis.** ``t`` (s) is unique and strictly increasing, so ``sel``,
+    ``sel(method="nearest")``, ``interp`` and ``differentiate`` work. Along it,
+    ``stage`` is the index of the study stage whose evolution or end produced the
+    frame (the initial state is stage 0's start; 0 throughout for runs without stage
+    information, such as a plain mumax3 run) and ``stage_t`` the time since that stage
+    started (s). ``attrs["stage_types"]`` lists the stages' types (``"minimize"``,
+    ``"relax"``, ``"evolve"``; ``[]`` when unknown). Stage information comes from the
+    built-in solver's ``run.json``, the stage files of an OOMMF run, OOMMF's headers,
+    or, for a mumax3 run in a point folder of ``mmstudy run``, the study in
+    ``point.json`` (what mmstudy's script saves per stage). A minimisation or relaxation
+    takes no simulated time, so its frame has the time of the frame before it (the
+    initial state, or the previous stage's last frame): at such a repeated time the
+    default view keeps only the **last** frame (the relaxed state), and
+    ``attrs["hidden_frames"]`` counts the frames left out; no time is shifted. The
+    frames it leaves out are in the stage views: ``open_run(path, stage=0)`` gives
+    the initial state and, when stage 0 is a minimisation, the relaxed state (both at
+    ``t = 0``; the only view in which ``t`` can repeat). Table rows follow the same
+    rule. Times are exact where the run records its save intervals (the built-in
+    solver's ``run.json``, which writes ``start + n × save_every``; a time within
+    1e-9 relative of such a grid time is read as the grid time); mumax3's and single
+    OOMMF runs' times are as the files give them.
+
+
     An OOMMF run in stages (basenames ``stage<k>[_<type>]``, one MIF each) is joined
     in stage order: snapshots and table rows of every stage, ``t`` continuing across
     them. OOMMF's clock restarts in each MIF, so stage k's times are shifted by the
@@ -207,8 +238,9 @@ def open_run(
     run = find_run(path, basename=basename)
     table_df: pd.DataFrame | None = None
     clock: Callable[[Path, float | None], float] | None = None
+    axis = _StageAxis.of(run)
     if run.stages:
-        table_df, clock = _join_stages(run, partial_last_row)
+        table_df, clock = _join_stages(run, partial_last_row, axis)
     variables: dict[str, xr.DataArray] = {}
     mesh: OVFHeader | None = None
     for key, files in run.series.items():
@@ -218,7 +250,7 @@ def open_run(
             _check_same_mesh(mesh, h)
         name = _variable_name(run.kind, key, headers[0], variables)
         times = None if clock is None else [clock(Path(h.path), h.time) for h in headers]
-        stacked = _stack(headers, times)
+        stacked = axis.frames(_stack(headers, times), key, headers)
         if headers[0].title.endswith("::Magnetization"):  # OOMMF's M in A/m, in any folder
             if "m" in variables:
                 raise FormatError(files[0], "one magnetisation series per run",
@@ -236,6 +268,23 @@ def open_run(
         Ms = Ms.drop_vars([c for c in Ms.coords if c not in ("x", "y", "z")])
         Ms.attrs = {"units": "A/m", "long_name": "saturation magnetisation"}
         variables["Ms"] = Ms.rename("Ms")
+    if run.table is not None:
+        table_df = read_table(run.table, partial_last_row=partial_last_row)
+    if table_df is not None:
+        table_df = axis.rows(table_df)
+    chosen = axis.resolve(stage, variables, table_df)
+    hidden = 0
+    for name, v in list(variables.items()):
+        if "t" in v.dims and "stage" in v.coords:
+            keep = _keep(v["t"].values if "t" in v.coords else None, v["stage"].values, chosen)
+            hidden = max(hidden, int((~keep).sum())) if chosen is None else hidden
+            variables[name] = v.isel(t=np.flatnonzero(keep))
+    if table_df is not None:
+        keep = _keep(table_df["t"].to_numpy() if "t" in table_df.columns else None,
+                     table_df["_stage"].to_numpy(), chosen)
+        units = table_df.attrs.get("units", {})
+        table_df = table_df[keep].reset_index(drop=True)
+        table_df.attrs["units"] = units
     if not variables and run.table is None and table_df is None:
         raise FormatError(run.root, "OVF snapshots or a table in the run folder", found="neither")
     series = [v for v in variables.values() if "t" in v.dims]
@@ -251,11 +300,12 @@ def open_run(
         raise FormatError(run.root, "distinct snapshot times within each series",
                           found=str(err)) from None
     ds.attrs = {}
-    if run.table is not None:
-        table_df = read_table(run.table, partial_last_row=partial_last_row)
     if table_df is not None:
         ds = _attach_table(ds, table_df)
     ds.attrs.update(kind=run.kind, source=str(run.root), pbc=pbc if pbc is not None else run.pbc)
+    ds.attrs.update(stage_types=list(axis.types), hidden_frames=hidden)
+    if chosen is not None:
+        ds.attrs["selected_stage"] = chosen
     if run.basename:
         ds.attrs["basename"] = run.basename
     if run.stages:
@@ -284,7 +334,9 @@ def open_runs(
     ----------
     paths : path or iterable of paths
         The run folders, or one sweep folder whose sub-folders are the runs (for the
-        output folder of ``mmstudy run``: the points its ``manifest.json`` lists as done).
+        output folder of ``mmstudy run``: the points its ``manifest.json`` lists as done;
+        every other point is named in a :class:`UserWarning`, with the state and error
+        of its ``status.json``, and in ``attrs["missing_points"]``).
     params : mapping or callable, optional
         Each run's swept values: a mapping from run path (as given, or the
         sub-folder's path) to ``{name: value}``, or a function of the run path.
@@ -300,7 +352,10 @@ def open_runs(
         parameters as coordinates along it. The coordinate ``run`` names each
         point's folder. Runs whose times agree (to 1e-9 relative) share the
         first run's ``t``; otherwise times are outer-joined (NaN where a run has
-        no snapshot).
+        no snapshot). For the output folder of ``mmstudy run``,
+        ``attrs["missing_points"]`` is a JSON list (a string, so that it survives
+        netCDF) of the points left out: ``id``, ``index``, ``folder``, ``state``,
+        ``error`` and ``params`` of each (``[]`` when none is missing).
 
     Raises
     ------
@@ -308,6 +363,32 @@ def open_runs(
         If a run has no parameters, or runs name different parameters.
     """
     runs = _sweep_members(paths)
+    # the points of an `mmstudy run` folder that are not opened (failed, pending ...): say so
+    missing: list[dict] | None = None
+    if isinstance(paths, (str, os.PathLike)) and (Path(paths) / SWEEP_MANIFEST).is_file():
+        import warnings
+
+        entries = json.loads((Path(paths) / SWEEP_MANIFEST).read_text())["points"]
+        opened = {r.name for r in runs}
+        missing = []
+        for e in entries:
+            if not isinstance(e, Mapping) or e.get("folder") in opened:
+                continue  # opened (or the duplicate of an opened point)
+            try:
+                status = json.loads((Path(paths) / e["folder"] / POINT_STATUS).read_text())
+            except (OSError, ValueError, KeyError):
+                status = None
+            status = status if isinstance(status, Mapping) else {}
+            missing.append({"id": e.get("id", e.get("folder")), "index": e.get("index"),
+                            "folder": e.get("folder"),
+                            "state": status.get("state", e.get("state", "unknown")),
+                            "error": status.get("error"), "params": e.get("params", {})})
+        if missing:
+            lines = [f"point {p['id']} ({', '.join(f'{k} = {v}' for k, v in p['params'].items())}"
+                     f"): {p['state']}" + (f": {p['error']}" if p["error"] else "")
+                     for p in missing]
+            warnings.warn(f"{paths}: {len(missing)} of {len(entries)} points left out, not "
+                          "finished:\n  " + "\n  ".join(lines), UserWarning, stacklevel=2)
     if not runs:
         raise ValueError(f"{paths}: no runs found")
     values = []
@@ -356,6 +437,8 @@ def open_runs(
         combined = combined.assign_coords({k: ("point", list(col)) for k, col in
                                            zip(keys, zip(*tuples))})
     combined.attrs["swept"] = " ".join(keys)
+    if missing is not None:
+        combined.attrs["missing_points"] = json.dumps(missing)
     return combined
 
 
@@ -489,11 +572,13 @@ def _oommf_stages(root: Path, names: set[str], fields: list[Path]) -> RunFiles |
                     stage_of=stage_of)
 
 
-def _join_stages(run: RunFiles, partial_last_row: PartialRow
+def _join_stages(run: RunFiles, partial_last_row: PartialRow, axis: "_StageAxis"
                  ) -> tuple[pd.DataFrame | None, Callable[[Path, float | None], float]]:
     """The stages' tables as one (``t`` shifted to the run's clock) and the function
-    giving a snapshot's run time from its file and header time."""
-    offsets: dict[int, float] = {}
+    giving a snapshot's run time from its file and header time; the stages' start
+    times go into ``axis.starts``. Times add exactly (:func:`_add`), so a stage that
+    starts at 1e-10 puts its 5e-11 at 1.5e-10."""
+    offsets: dict[int, float] = axis.starts
     timeless: dict[int, bool] = {}
     frames = []
     units: dict[str, str] = {}
@@ -514,10 +599,11 @@ def _join_stages(run: RunFiles, partial_last_row: PartialRow
             else:
                 if len(df):
                     end = float(df["t"].iloc[-1])
-                df["t"] = df["t"] + offset
+                df["t"] = [_add(offset, t) for t in df["t"].to_numpy(dtype=float)]
+            df["_stage"] = k
             frames.append(df)
         if not timeless[k]:
-            offset += end
+            offset = _add(offset, end)
     table_df = None
     if frames:
         table_df = pd.concat(frames, ignore_index=True, sort=False)
@@ -526,9 +612,212 @@ def _join_stages(run: RunFiles, partial_last_row: PartialRow
 
     def clock(path: Path, time: float | None) -> float:
         k = run.stage_of[path]
-        return offsets[k] if timeless[k] or time is None else offsets[k] + time
+        return offsets[k] if timeless[k] or time is None else _add(offsets[k], time)
 
     return table_df, clock
+
+
+def _add(a: float, b: float) -> float:
+    """``a + b`` as the float nearest the decimal sum of the numbers as written (their
+    shortest ``repr``): ``_add(1e-10, 5e-11) == 1.5e-10``, not ``1.5000000000000002e-10``."""
+    return float(Decimal(repr(float(a))) + Decimal(repr(float(b))))
+
+
+def _sub(a: float, b: float) -> float:
+    """``a - b`` as :func:`_add` adds."""
+    return float(Decimal(repr(float(a))) - Decimal(repr(float(b))))
+
+
+def _grid(start: float, n: int, step: float) -> float:
+    """``start + n × step`` as :func:`_add` adds (the built-in solver's
+    ``orchestrator.solver.output.grid_time``, which writes its times)."""
+    return float(Decimal(repr(float(start))) + int(n) * Decimal(repr(float(step))))
+
+
+#: OOMMF's "Stage simulation time: <t> s" in an OVF header's Desc lines
+_STAGE_TIME = re.compile(r"Stage simulation time:\s*(\S+)\s*s\b", re.I)
+
+
+def _repeat(counts: list[int], n: int) -> np.ndarray:
+    """Stage index of each of ``n`` items, ``counts[k]`` of them in stage k (items beyond
+    the counts belong to the last stage that has any)."""
+    st = np.repeat(np.arange(len(counts)), np.maximum(np.asarray(counts, dtype=int), 0))[:n]
+    if st.size < n:
+        st = np.concatenate([st, np.full(n - st.size, st[-1] if st.size else 0)])
+    return st.astype(int)
+
+
+@dataclasses.dataclass
+class _StageAxis:
+    """Which study stage each frame and table row of a run belongs to, and when the
+    stage started: from the built-in solver's ``run.json`` (``stage_log``), the
+    stages of a joined OOMMF run, or OOMMF's own header (``Stage``, ``Stage simulation
+    time``); else every frame is stage 0, started at t = 0."""
+
+    source: Literal["log", "staged", "headers"]
+    types: list[str]
+    starts: dict[int, float]
+    log: list[dict] = dataclasses.field(default_factory=list)
+    stage_of: dict[Path, int] = dataclasses.field(default_factory=dict)
+    #: read times within 1e-9 of the save grid as the grid time (the built-in solver's)
+    snap: bool = True
+
+    @classmethod
+    def of(cls, run: RunFiles) -> "_StageAxis":
+        if run.stages:
+            return cls("staged", [t or "" for _, _, t, _ in run.stages], {},
+                       stage_of=run.stage_of)
+        if run.kind == "builtin":
+            meta = _run_json(run.root) or {}
+            log = meta.get("stage_log")
+            log = log if isinstance(log, list) and all(isinstance(e, dict) for e in log) else []
+            types = meta.get("stages")
+            if not (isinstance(types, list) and all(isinstance(x, str) for x in types)
+                    and len(types) >= len(log)):
+                types = [str(e.get("type", "")) for e in log]
+            if log:
+                return cls("log", list(types), {k: float(e.get("start") or 0.0)
+                                                for k, e in enumerate(log)}, log=log)
+            return cls("headers", list(types), {})
+        if run.kind == "mumax3":
+            log = _mx3_point_log(run.root)
+            if log:
+                return cls("log", [e["type"] for e in log],
+                           {k: e["start"] for k, e in enumerate(log)}, log=log, snap=False)
+        return cls("headers", [], {})
+
+    def _snap(self, t: np.ndarray, st: np.ndarray) -> np.ndarray:
+        """Times within 1e-9 relative of their stage's save grid, as the grid time."""
+        out = t.copy()
+        for i, (ti, k) in enumerate(zip(t, st)):
+            step = self.log[k].get("table_every") or self.log[k].get("save_every")
+            if not step or not np.isfinite(ti):
+                continue
+            start = self.starts.get(int(k), 0.0)
+            g = _grid(start, round((ti - start) / step), step)
+            if abs(ti - g) <= _TIME_RTOL * max(abs(g), step):
+                out[i] = g
+        return out
+
+    def frames(self, stacked: xr.DataArray, key: str, headers: list[OVFHeader]) -> xr.DataArray:
+        """``stacked`` with ``stage`` and ``stage_t`` along ``t`` (and exact times)."""
+        n = stacked.sizes["t"]
+        t = stacked["t"].values.astype(float) if "t" in stacked.coords else None
+        if self.source == "staged":
+            st = np.array([self.stage_of[Path(h.path)] for h in headers], dtype=int)
+        elif self.source == "log":
+            st = _repeat([int((e.get("saved") or {}).get(key, 0)) for e in self.log], n)
+            if t is not None and self.snap:
+                t = self._snap(t, st)
+                stacked = stacked.assign_coords(t=("t", t, stacked["t"].attrs))
+        elif "stage" in stacked.coords:  # OOMMF's own stage numbers (one MIF, several stages)
+            st = stacked["stage"].values.astype(int)
+            for h, k, ti in zip(headers, st, t if t is not None else [None] * n):
+                found = [_STAGE_TIME.search(d) for d in h.desc]
+                found = [m for m in found if m]
+                if ti is not None and found and int(k) not in self.starts:
+                    try:
+                        self.starts[int(k)] = _sub(ti, float(found[0].group(1)))
+                    except ValueError:
+                        pass
+        else:
+            st = np.zeros(n, dtype=int)
+        start = np.array([self.starts.get(int(k), 0.0) for k in st])
+        stage_t = (np.array([_sub(a, b) for a, b in zip(t, start)]) if t is not None
+                   else np.full(n, np.nan))
+        return stacked.assign_coords(stage=("t", st), stage_t=("t", stage_t, {"units": "s"}))
+
+    def rows(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The table with ``_stage`` and ``_stage_t`` columns (and exact times)."""
+        attrs = dict(df.attrs)
+        df = df.copy()
+        t = df["t"].to_numpy(dtype=float) if "t" in df.columns else None
+        if "_stage" in df.columns:  # the joined OOMMF stages
+            st = df["_stage"].to_numpy(dtype=int)
+        elif self.source == "log":
+            st = _repeat([int(e.get("rows") or 0) for e in self.log], len(df))
+            if t is not None and self.snap:
+                t = self._snap(t, st)
+                df["t"] = t
+        else:
+            st = np.zeros(len(df), dtype=int)
+        start = np.array([self.starts.get(int(k), 0.0) for k in st])
+        df["_stage"] = st
+        df["_stage_t"] = (np.array([_sub(a, b) for a, b in zip(t, start)]) if t is not None
+                          else np.full(len(df), np.nan))
+        df.attrs = attrs
+        return df
+
+    def resolve(self, stage: int | str | None, variables: Mapping[str, xr.DataArray],
+                table: pd.DataFrame | None) -> int | None:
+        """The stage index ``open_run(..., stage=)`` asks for (None: every stage)."""
+        if stage is None:
+            return None
+        if stage == "last_evolve":
+            evolves = [k for k, kind in enumerate(self.types) if kind == "evolve"]
+            if not evolves:
+                raise ValueError(f"stage='last_evolve': this run has no evolve stage "
+                                 f"(stage types {self.types or 'unknown'})")
+            return evolves[-1]
+        if isinstance(stage, (bool, str)) or not isinstance(stage, (int, np.integer)):
+            raise TypeError(f"stage must be an int or 'last_evolve', not {stage!r}")
+        seen = [int(v["stage"].max()) for v in variables.values()
+                if "stage" in v.coords and v.sizes.get("t", 0)]
+        if table is not None and len(table):
+            seen.append(int(table["_stage"].max()))
+        n = max(len(self.types), 1 + max(seen, default=0))
+        k = int(stage) + n if stage < 0 else int(stage)
+        if not 0 <= k < n:
+            raise ValueError(f"stage={stage}: this run has {n} stage(s) (0 to {n - 1})")
+        return k
+
+
+def _mx3_point_log(root: Path) -> list[dict]:
+    """For a mumax3 run in a point folder of ``mmstudy run`` (``run.out/`` beside
+    ``point.json``), the stages as the built-in solver's ``stage_log`` records them: what
+    mmstudy's mumax3 script saves per stage (``orchestrator/backends/mx3_plan.py``: the
+    initial ``m`` and row in stage 0; one of each after a minimize/relax; per evolve
+    stage ``floor(duration / table_every)`` rows and every ``ratio``-th an ``m``); [] for
+    anything else."""
+    point = root.parent / POINT_FILE
+    if root.name != POINT_OUTPUT or not point.is_file():
+        return []
+    try:
+        info = json.loads(point.read_text())
+        if info.get("backend") != "mumax3":
+            return []
+        log, start = [], 0.0
+        for k, st in enumerate(info["study"]["stages"]):
+            kind = str(st.get("type", "evolve"))
+            entry = {"type": kind, "start": start, "save_every": None, "table_every": None}
+            if kind == "evolve":
+                dur, save = float(st["duration"]), float(st["save_every"])
+                te = float(st.get("table_every") or save)
+                ratio = max(int(round(save / te)), 1)
+                n_table = int(np.floor(dur / te + 1e-9))
+                entry.update(save_every=save, table_every=te,
+                             saved={"m": n_table // ratio}, rows=n_table)
+                start = _add(start, dur)
+            else:
+                entry.update(saved={"m": 1}, rows=1)
+            if k == 0:
+                entry["saved"]["m"] += 1
+                entry["rows"] += 1
+            log.append(entry)
+        return log
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+
+
+def _keep(t: np.ndarray | None, stages: np.ndarray, chosen: int | None) -> np.ndarray:
+    """Frames (or rows) of stage ``chosen``; for None, every frame but those followed by
+    one at the same time (at a repeated time the last, e.g. the relaxed state, is kept)."""
+    if chosen is not None:
+        return np.asarray(stages) == chosen
+    keep = np.ones(len(stages), dtype=bool)
+    if t is not None and len(t) > 1:
+        keep[:-1] = np.asarray(t)[1:] != np.asarray(t)[:-1]
+    return keep
 
 
 def _point_state(folder: Path) -> str:
@@ -631,13 +920,17 @@ def _normalise(M: xr.DataArray) -> dict[str, xr.DataArray]:
     m = (M / safe).fillna(0.0).astype(M.dtype).rename({"file": "m_file"})
     m.attrs = {"units": "1", "long_name": "unit magnetisation M/|M|",
                "title": M.attrs.get("title", ""), "from": "Magnetization (A/m) / |M|"}
-    Ms = norm.isel(t=0, drop=True).drop_vars(["file", "iteration", "stage"], errors="ignore")
+    Ms = norm.isel(t=0, drop=True).drop_vars(["file", "iteration", "stage", "stage_t"],
+                                             errors="ignore")
     Ms.attrs = {"units": "A/m", "long_name": "saturation magnetisation |M| (first snapshot)"}
     return {"m": m.rename("m"), "Ms": Ms.rename("Ms")}
 
 
 def _attach_table(ds: xr.Dataset, df: pd.DataFrame) -> xr.Dataset:
     units = df.attrs.get("units", {})
+    # the rows' stage and stage time (_StageAxis.rows): coordinates, not columns
+    row_stage = {c: df[c].to_numpy() for c in ("_stage", "_stage_t") if c in df.columns}
+    df = df.drop(columns=list(row_stage))
     table_t = df["t"].to_numpy() if "t" in df.columns else None
     n_frames = ds.sizes.get("t", 0)
     field_t = ds["t"].values if "t" in ds.coords else None
@@ -664,6 +957,11 @@ def _attach_table(ds: xr.Dataset, df: pd.DataFrame) -> xr.Dataset:
     out = ds.assign(table_vars)
     if coord is not None and (dim != "t" or field_t is None):
         out = out.assign_coords({dim: (dim, coord, {"units": "s"})})
+    if len(row_stage) == 2 and (dim != "t" or "stage" not in out.coords):
+        prefix = "" if dim == "t" else "table_"
+        out = out.assign_coords({f"{prefix}stage": (dim, row_stage["_stage"]),
+                                 f"{prefix}stage_t": (dim, row_stage["_stage_t"],
+                                                      {"units": "s"})})
     return out
 
 

@@ -33,8 +33,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import analysis  # noqa: E402
+from analysis.analyze import select_stage  # noqa: E402
 from analysis.detection import find_objects  # noqa: E402
-from analysis.plots import plot_trajectories  # noqa: E402
+from analysis.plots import legend_outside, plot_mz_map, plot_trajectories  # noqa: E402
 from analysis.topology import topological_charge  # noqa: E402
 from analysis.kinematics import velocity  # noqa: E402
 from analysis.textures import as_dataarray  # noqa: E402
@@ -72,8 +73,8 @@ def relaxed_skyrmions(out: Path) -> Path:
         "Bloch (T both halves)": {"left": (D, "T"), "right": (D, "T")},
         "Janus (Cnv_z left, T right)": {"left": (D, "Cnv_z"), "right": (D, "T")},
     }
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
-    for ax, (label, dmi) in zip(axes, cases.items()):
+    states = []
+    for label, dmi in cases.items():
         mesh = Mesh(n=(n, n, 1), cell=(h, h, h), Ms=MS, regions=regions,
                     region_names={"left": 0, "right": 1})
         sim = Simulation(mesh, [Exchange(A), DMI(dmi), UniaxialAnisotropy(K, (0, 0, 1)), Demag()],
@@ -82,25 +83,39 @@ def relaxed_skyrmions(out: Path) -> Path:
         start = time.perf_counter()
         result = sim.minimize()
         m = as_dataarray(sim.m[0], h, h)
-        obj = find_objects(m).iloc[0]
-        Q = float(topological_charge(m, method="fd2").squeeze())
+        obj = find_objects(m, method="lattice").iloc[0]
+        Q = float(topological_charge(m, method="lattice").squeeze())
         print(f"{label:28s} minimised in {result.steps} steps ({time.perf_counter() - start:.1f} s):"
-              f" Q = {Q:.3f}, r = {obj.r_contour * 1e9:.2f} nm, helicity left "
+              f" Q (lattice) = {Q:.3f}, r = {obj.r_contour * 1e9:.2f} nm, helicity left "
               f"{np.degrees(obj.helicity_left):.0f}°, right {np.degrees(obj.helicity_right):.0f}°")
-        layer = m.isel(z=0)
-        xs, ys = layer.x.values * 1e9, layer.y.values * 1e9
-        ax.pcolormesh(xs, ys, layer.sel(c="z"), cmap="RdBu_r", vmin=-1, vmax=1, shading="nearest")
-        sl = slice(1, None, 3)
-        ax.quiver(xs[sl], ys[sl], layer.sel(c="x").values[sl, sl], layer.sel(c="y").values[sl, sl],
-                  scale=22, width=0.005)
-        ax.axvline(20, color="k", lw=0.6, ls="--")
-        ax.set(title=f"{label}\nQ = {Q:.2f}, helicity {np.degrees(obj.helicity_left):.0f}° | "
-                     f"{np.degrees(obj.helicity_right):.0f}°", xlabel="x (nm)", ylabel="y (nm)",
-               aspect="equal")
+        states.append((label, m, Q, np.degrees(obj.helicity_left),
+                       np.degrees(obj.helicity_right)))
     png = out / "relaxed_skyrmions.png"
+    draw_relaxed_skyrmions(states, png)
+    return png
+
+
+def draw_relaxed_skyrmions(states, png: Path):
+    """One m_z map per relaxed state, a shared labelled m_z colour bar, saved to ``png``.
+
+    ``states``: ``(label, m (z, y, x, c), Q, helicity left °, helicity right °)`` each.
+    """
+    fig, axes = plt.subplots(1, len(states), figsize=(4.3 * len(states) + 1.2, 4.6),
+                             layout="constrained")
+    for ax, (label, m, Q, hel_left, hel_right) in zip(np.atleast_1d(axes), states):
+        layer = m.isel(z=0)
+        plot_mz_map(layer, ax=ax, colorbar=False, arrows=13,
+                    title=f"{label}\nQ (lattice) = {Q:.2f}, helicity {hel_left:.0f}° | "
+                          f"{hel_right:.0f}°")
+        mid = float(layer.x.values.mean()) * 1e9
+        ax.axvline(mid, color="k", lw=0.6, ls="--")
+    mappable = np.atleast_1d(axes)[0].collections[0]
+    fig.colorbar(mappable, ax=list(np.atleast_1d(axes)), label="$m_z$", shrink=0.85)
+    fig.suptitle("relaxed skyrmions (built-in solver): $m_z$ (colour), in-plane $m$ (arrows); "
+                 "dashed: the boundary between the halves", fontsize=10)
     fig.savefig(png, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return png
+    return fig
 
 
 def sot_driven_skyrmion(out: Path) -> Path:
@@ -119,13 +134,17 @@ def sot_driven_skyrmion(out: Path) -> Path:
             continue
         ds = analysis.open_run(pp.folder)          # a point folder opens its run.out/
         drive = pp.point.study.drives["sot"]
-        relaxed = ds.m.isel(t=1, z=0).load()       # after the minimise stage
+        # the evolve stage's frames and the state it started from: the relaxed one
+        frames, which = select_stage(ds)
+        if which["stage"] == "all":  # no stage information: the initial, then the relaxed state
+            frames = frames[1:]
+        relaxed = ds.m.isel(t=int(frames[0]), z=0).load()
         h = float(ds.x[1] - ds.x[0])
         sot = {"j": drive.j, "theta_SH": drive.theta_SH, "p": tuple(drive.direction),
                "thickness": drive.thickness, "Ms": pp.point.study.material("body").Ms}
         predicted = thiele_velocity(thiele_tensors(as_dataarray(relaxed.values, h, h, pbc="xy")),
                                     alpha=0.3, sot=sot).velocity
-        tracks = track(find_objects(ds.isel(t=slice(1, None))))
+        tracks = track(find_objects(ds.isel(t=frames), method="lattice"))
         v = velocity(tracks[tracks.t >= 0.05e-9])  # after the start-up transient
         j_ma = drive.j / 1e10
         tracks_by_j[j_ma] = tracks
@@ -133,24 +152,50 @@ def sot_driven_skyrmion(out: Path) -> Path:
         print(f"j = {j_ma:.0f} MA/cm^2 (point {pp.id}): tracked v = ({v['vx']:.2f} ± "
               f"{v['vx_err']:.2f}, {v['vy']:.2f} ± {v['vy_err']:.2f}) m/s; Thiele from the "
               f"relaxed state: ({predicted[0]:.2f}, {predicted[1]:.2f}) m/s")
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for j_ma, tr in sorted(tracks_by_j.items()):
-        ax1.plot((tr.x - tr.x.iloc[0]) * 1e9, (tr.y - tr.y.iloc[0]) * 1e9, "o-", ms=3,
-                 label=f"j = {j_ma:.0f} MA/cm²")
-    ax1.set(xlabel="Δx (nm)", ylabel="Δy (nm)", title="tracked skyrmion (built-in solver)",
-            aspect="equal")
-    ax1.legend()
-    rows.sort()
+    png = out / "sot_trajectory.png"
+    draw_sot_trajectory(tracks_by_j, rows, png)
+    return png
+
+
+def draw_sot_trajectory(tracks_by_j: dict, rows: list, png: Path):
+    """One trajectory panel per current (displacement from the start, coloured by time,
+    one shared time colour bar, the same scale in every panel) and the velocity against
+    the current, tracked and Thiele; saved to ``png``.
+
+    ``rows``: ``(j in MA/cm², vx, vy, vx Thiele, vy Thiele)`` per current.
+    """
+    import matplotlib.colors as mcolors
+
+    currents = sorted(tracks_by_j)
+    fig, axes = plt.subplots(1, len(currents) + 1, figsize=(4.4 * (len(currents) + 1) + 1, 4.8),
+                             layout="constrained")
+    t_all = np.concatenate([tracks_by_j[j]["t"].to_numpy(dtype=float) for j in currents]) * 1e9
+    norm = mcolors.Normalize(float(t_all.min()), float(t_all.max()))
+    for ax, j_ma in zip(axes, currents):
+        plot_trajectories(tracks_by_j[j_ma], ax=ax, relative=True, colorbar=False, norm=norm,
+                          label=lambda tid: f"skyrmion {tid}",
+                          title=f"j = {j_ma:g} MA/cm²: tracked skyrmion")
+    # the same scale in every trajectory panel, so that the currents compare at a glance
+    spans = [ax.get_xlim()[1] - ax.get_xlim()[0] for ax in axes[:-1]]
+    for ax in axes[:-1]:
+        cx, cy = np.mean(ax.get_xlim()), np.mean(ax.get_ylim())
+        ax.set_xlim(cx - max(spans) / 2, cx + max(spans) / 2)
+        ax.set_ylim(cy - max(spans) / 2, cy + max(spans) / 2)
+    fig.colorbar(axes[0].collections[-1], ax=list(axes[:-1]), label="t (ns)", shrink=0.85,
+                 location="bottom", aspect=40)
+    ax2 = axes[-1]
+    rows = sorted(rows)
     js = [r[0] for r in rows]
     for k, (comp, colour) in enumerate((("x", "C0"), ("y", "C1"))):
         ax2.plot(js, [r[1 + k] for r in rows], "o", color=colour, label=f"$v_{comp}$ tracked")
         ax2.plot(js, [r[3 + k] for r in rows], "--", color=colour, label=f"$v_{comp}$ Thiele")
+    ax2.axhline(0, color="0.7", lw=0.6)
     ax2.set(xlabel="j (MA/cm²)", ylabel="velocity (m/s)", title="velocity vs current")
-    ax2.legend()
-    png = out / "sot_trajectory.png"
+    ax2.set_box_aspect(1)
+    legend_outside(ax2, ncol=2)
     fig.savefig(png, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return png
+    return fig
 
 
 def skyrmion_figure(out: Path) -> Path:
@@ -183,9 +228,10 @@ def sp4_figure(out: Path) -> Path:
     t_ns = df["t"] * 1e9
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for c in ("mx", "my", "mz"):
-        ax.plot(t_ns, df[c], label=f"<{c}>")
-    ax.set(xlabel="t (ns)", ylabel="<m>", title="muMAG standard problem 4, field 1 (OOMMF)")
-    ax.legend()
+        ax.plot(t_ns, df[c], label=rf"$\langle m_{c[1]} \rangle$")
+    ax.set(xlabel="t (ns)", ylabel=r"$\langle m \rangle$ (1)",
+           title="muMAG standard problem 4, field 1 (OOMMF)")
+    legend_outside(ax)
     png = out / "sp4_m_t.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
     plt.close(fig)

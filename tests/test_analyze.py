@@ -120,4 +120,100 @@ def test_a_track_that_cannot_be_fitted_does_not_stop_the_analysis(tmp_path):
               title="m", time=5 * DT, labels=["m_x", "m_y", "m_z"], units="1")
     ds = open_run(folder)
     result = analyze(ds)
-    assert result.summary["frames"] == 7
+    assert result.summary["frames"] == ds.sizes["t"]  # 7, or 6 where open_run drops the repeat
+
+
+def test_default_charge_is_the_lattice_one_and_outputs_name_it(tmp_path):
+    # issue 13: fd2 gives Q ≈ -0.98 for this periodic skyrmion; Berg–Lüscher gives -1 exactly
+    run = moving_run(tmp_path / "q.out", frames=4)
+    ds = open_run(run)
+    result = analyze(ds)
+    assert result.summary["method"] == "lattice"
+    assert result.summary["Q_last_frame"][0] == pytest.approx(-1.0, abs=1e-6)
+    assert result.summary["tracks"][0]["Q"] == pytest.approx(-1.0, abs=1e-3)  # over its domain
+    out = tmp_path / "ana"
+    write_analysis(result, ds, out)
+    import pandas as pd
+    traj = pd.read_csv(out / "trajectories.csv")
+    assert set(traj["Q_method"]) == {"lattice"}
+
+
+def test_cli_default_charge_is_the_lattice_one(tmp_path):
+    run = moving_run(tmp_path / "q.out", frames=3)
+    cli_out = tmp_path / "cli"
+    res = CliRunner().invoke(app, ["analyze", str(run), "--out", str(cli_out)])
+    assert res.exit_code == 0, res.output
+    assert json.loads((cli_out / "summary.json").read_text())["method"] == "lattice"
+
+
+def staged_thermal_run(n_evolve=41, sigma=0.6e-9, seed=3):
+    """A run as open_run gives it with stage information (t unique; a minimisation's
+    initial state hidden): stage 0 minimises (its relaxed state at t = 0), stage 1
+    thermalises (two frames 2 DT apart), stage 2 evolves a skyrmion on a random walk
+    (D = sigma² / (2 DT) along x and y) from stage 1's last state, saved every DT."""
+    import xarray as xr
+
+    from analysis.textures import as_dataarray
+
+    rng = np.random.default_rng(seed)
+    x = cell_centres(N, H)
+    steps = rng.normal(0.0, sigma, (n_evolve, 2))
+    walk = np.array([24e-9, 24e-9]) + np.cumsum(steps, axis=0)
+    centres = [(25e-9, 24e-9), (24.5e-9, 24e-9), (24e-9, 24e-9)] + [tuple(c) for c in walk]
+    frames = np.stack([skyrmion(x, x, centre=c, radius=7e-9, wall_width=2e-9, box=(L, L))
+                       for c in centres])
+    t = np.concatenate([[0.0, 2 * DT, 4 * DT], 4 * DT + DT * np.arange(1, n_evolve + 1)])
+    m = as_dataarray(frames, H, H, pbc="xy", times=t)
+    stage = np.array([0, 1, 1] + [2] * n_evolve)
+    stage_t = np.concatenate([[0.0, 2 * DT, 4 * DT], DT * np.arange(1, n_evolve + 1)])
+    ds = xr.Dataset({"m": m}, attrs={"pbc": "xy", "cell": (H, H, H), "source": "synthetic",
+                                     "stage_types": ["minimize", "evolve", "evolve"]})
+    return ds.assign_coords(stage=("t", stage), stage_t=("t", stage_t)), sigma ** 2 / (2 * DT)
+
+
+def test_analysis_defaults_to_the_last_evolve_stage_and_fits_diffusion():
+    ds, D_true = staged_thermal_run()
+    result = analyze(ds)
+    s = result.summary
+    assert s["stage"] == 2 and s["stage_type"] == "evolve"
+    # the stage's frames, and the state it started from (stage 1's last frame)
+    assert s["frames"] == 42 and s["run_frames"] == [2, 43]
+    assert s["t_range_s"] == pytest.approx([4 * DT, 45 * DT])
+    tr = s["tracks"][0]
+    assert tr["frames"] == 42
+    for ax in ("x", "y"):
+        d = tr[f"diffusion_{ax}_m2_per_s"]
+        assert d["D_err"] > 0
+        assert abs(d["D"] - D_true) < 4 * d["D_err"]
+    # every frame on request; the stages' different save intervals are said
+    whole = analyze(ds, stage="all").summary
+    assert whole["stage"] == "all" and whole["frames"] == 44
+    assert "diffusion_x_m2_per_s" not in whole["tracks"][0]
+    assert "evenly spaced" in whole["tracks"][0]["diffusion_error"]
+    assert analyze(ds, stage=0).summary["frames"] == 1
+    assert analyze(ds, stage="1").summary["run_frames"] == [0, 2]  # from the relaxed state
+    with pytest.raises(ValueError, match="stage 5"):
+        analyze(ds, stage=5)
+
+
+def test_a_run_without_stage_information_is_analysed_whole(tmp_path):
+    ds = open_run(moving_run(tmp_path / "plain.out", frames=5))
+    s = analyze(ds).summary
+    assert s["stage"] == "all" and s["frames"] == 5 and s["run_frames"] == [0, 4]
+
+
+def test_cli_analyze_takes_a_stage(tmp_path):
+    run = moving_run(tmp_path / "s.out", frames=3)
+    res = CliRunner().invoke(app, ["analyze", str(run), "--out", str(tmp_path / "a"),
+                                   "--stage", "all"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "a" / "summary.json").read_text())["stage"] == "all"
+
+
+def test_summary_lines_say_stage_method_and_diffusion():
+    from analysis.analyze import summary_lines
+
+    ds, _ = staged_thermal_run(n_evolve=20)
+    lines = summary_lines(analyze(ds).summary)
+    assert "stage 2 (evolve)" in lines[0] and "lattice" in lines[0]
+    assert "D = (" in lines[1] and "m²/s" in lines[1]

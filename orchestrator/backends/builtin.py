@@ -62,17 +62,46 @@ from orchestrator.study.terms import field_term_names, terms
 
 __all__ = ["BuiltinBackend", "build_simulation", "run_study_point", "StageClock"]
 
-_RUN_PY = '''"""Rerun this point on mmstudy's built-in solver: python run.py (writes run.out/)."""
+_RUN_PY = '''"""Rerun this point on mmstudy's built-in solver.
+
+    python run.py          rerun into run.out/; an earlier run.out/ is first moved to
+                           attempts/<n>/run.out/ (nothing is deleted)
+    python run.py DIR      run into the fresh folder DIR instead (run.out/ is left alone)
+
+The point's status.json is not changed: it describes the run `mmstudy run` made.
+"""
+import json
+import os
 import sys
 from pathlib import Path
 
-from orchestrator.backends.builtin import BuiltinBackend
+from orchestrator.backends.builtin import run_study_point
 from orchestrator.study import validate_study
-import json
 
 here = Path(__file__).resolve().parent
 study = validate_study(json.loads((here / "builtin.json").read_text()), source=str(here))
-BuiltinBackend().execute(study, here, log=sys.stdout)
+if len(sys.argv) > 2:
+    sys.exit("usage: python run.py [DIR]  (DIR: a fresh folder; default run.out/ here)")
+if len(sys.argv) == 2:
+    out = Path(sys.argv[1]).resolve()
+    if out.exists() and any(out.iterdir()):
+        sys.exit(f"{out} is not empty: name a fresh folder, or omit it to rerun into run.out/")
+else:
+    out = here / "run.out"
+    if out.exists():
+        attempts = here / "attempts"
+        attempts.mkdir(exist_ok=True)
+        n = 1 + max((int(p.name) for p in attempts.iterdir() if p.name.isdigit()), default=0)
+        while True:  # mkdir is the arbiter, as for mmstudy run's own attempts
+            try:
+                (attempts / str(n)).mkdir()
+                break
+            except FileExistsError:
+                n += 1
+        os.replace(out, attempts / str(n) / "run.out")
+        print(f"moved the earlier run.out/ to attempts/{n}/run.out/")
+run_study_point(study, out, log=sys.stdout)
+print(f"wrote {out}")
 '''
 
 
@@ -212,9 +241,18 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
 
     try:
         clock.active = frozenset(study.active_drives(0))  # the initial row: as stage 0 starts
-        writer.table_row(sim.t, sim._row(0.0))
-        writer.save_field("m", sim.m, sim.t, unit="1")
         for k, stage in enumerate(study.stages):
+            # run.json's stage_log: what each stage saved (the initial state in stage 0's),
+            # from which open_run gives every frame its stage; times are written as
+            # stage start + n × save_every (grid_time), so they are exact
+            evolve = isinstance(stage, Evolve)
+            writer.begin_stage(stage.type, sim.t,
+                               save_every=stage.save_every if evolve else None,
+                               table_every=(stage.table_every or stage.save_every) if evolve
+                               else None)
+            if k == 0:
+                writer.table_row(sim.t, sim._row(0.0))
+                writer.save_field("m", sim.m, sim.t, unit="1")
             clock.start = sim.t
             clock.active = frozenset(study.active_drives(k))
             label = stage.name or f"stage {k}"
@@ -233,6 +271,7 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
                         table_every=stage.table_every, integrator=stage.integrator,
                         dt=stage.dt, tol=stage.tolerance, fields=stage.fields, progress=False)
                 say(f"{label}: evolved to t = {sim.t:.6g} s ({time.perf_counter() - t0:.1f} s)")
+            writer.end_stage()
     except KeyboardInterrupt:
         status = "interrupted"
         raise

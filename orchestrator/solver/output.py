@@ -12,7 +12,13 @@ A run folder ``<name>.out/`` holds
   :func:`analysis.open_run` as the variable ``Ms``;
 * ``run.json``: the solver (``"mmstudy built-in"``, by which :func:`analysis.open_run`
   gives the run ``attrs["kind"] = "builtin"``), mesh, periodic axes (read as
-  ``attrs["pbc"]``) and the run's status (``running``, ``finished``, ``interrupted``).
+  ``attrs["pbc"]``), the run's status (``running``, ``finished``, ``interrupted``) and
+  ``stage_log``: per stage its type, start time, save and table intervals and how many
+  snapshots (per quantity) and table rows it wrote (the initial state counts in stage 0),
+  from which :func:`analysis.open_run` gives each frame its ``stage`` and ``stage_t``.
+
+Times are written as ``stage_start + n × save_every`` (:func:`grid_time`: multiplied
+in decimal, so 10 × 10 ps is written ``1e-10``, not ``9.999999999999999e-11``).
 
 Nothing is overwritten: a folder that already holds a run is refused unless
 ``overwrite=True``.
@@ -23,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +39,19 @@ from analysis.ovf import write_ovf
 from mmstudy.layout import BUILTIN_SOLVER, RUN_META, TABLE_FILE
 from orchestrator.solver.mesh import Mesh
 
-__all__ = ["RunWriter", "RUN_META"]
+__all__ = ["RunWriter", "RUN_META", "grid_time"]
+
+
+def grid_time(start: float, n: int, step: float) -> float:
+    """``start + n × step`` as the float nearest the decimal result of the numbers as
+    written (their shortest ``repr``), so the times of a save grid are the ones a user
+    types: ``grid_time(0, 10, 1e-11) == 1e-10`` (where ``10 * 1e-11`` is
+    ``9.999999999999999e-11``) and ``grid_time(1e-10, 5, 1e-11) == 1.5e-10``.
+
+    >>> grid_time(0.0, 10, 1e-11), grid_time(2e-10, 3, 5e-12), grid_time(1e-10, 0, 1e-11)
+    (1e-10, 2.15e-10, 1e-10)
+    """
+    return float(Decimal(repr(float(start))) + int(n) * Decimal(repr(float(step))))
 
 
 class RunWriter:
@@ -84,6 +103,8 @@ class RunWriter:
         self.representation = representation
         self.columns = list(columns)
         self.counters: dict[str, int] = {}
+        self.rows = 0
+        self._stage: dict | None = None
         self.meta = {
             "solver": BUILTIN_SOLVER,
             "n": list(mesh.n),
@@ -128,10 +149,37 @@ class RunWriter:
             raise ValueError(f"table row has {len(values)} values for {len(self.columns)} columns")
         self._table.write(repr(float(t)) + "".join(f"\t{float(v)!r}" for v in values) + "\n")
         self._table.flush()
+        self.rows += 1
+
+    def begin_stage(self, kind: str, start: float, *, save_every: float | None = None,
+                    table_every: float | None = None) -> None:
+        """Start recording a stage (``"minimize"``, ``"relax"``, ``"evolve"``) that begins at
+        ``start`` s: what is saved until :meth:`end_stage` belongs to it (``stage_log`` in
+        ``run.json``)."""
+        if self._stage is not None:
+            self.end_stage()
+        self._stage = {"type": kind, "start": float(start),
+                       "save_every": None if save_every is None else float(save_every),
+                       "table_every": None if table_every is None else
+                       float(table_every or save_every),
+                       "_counters": dict(self.counters), "_rows": self.rows}
+
+    def end_stage(self) -> None:
+        """Record the open stage's snapshots and rows in ``run.json`` (``stage_log``)."""
+        if self._stage is None:
+            return
+        st = self._stage
+        before, rows = st.pop("_counters"), st.pop("_rows")
+        st["saved"] = {k: n - before.get(k, 0) for k, n in self.counters.items()}
+        st["rows"] = self.rows - rows
+        self.meta.setdefault("stage_log", []).append(st)
+        self._stage = None
+        self._write_meta()
 
     def close(self, status: str = "finished") -> None:
         """Close the table and record the run's status in ``run.json``."""
         if not self._table.closed:
             self._table.close()
+        self.end_stage()
         self.meta["status"] = status
         self._write_meta()

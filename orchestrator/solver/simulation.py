@@ -37,6 +37,7 @@ from analysis.textures import skyrmion
 from mmstudy.constants import MU0
 from orchestrator.solver.context import Context
 from orchestrator.solver.integrators import RK4, RK45, Heun, State
+from orchestrator.solver.output import grid_time
 from orchestrator.solver.llg import LLG
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.minimize import MinimizeResult, minimize, relax
@@ -186,7 +187,9 @@ class Simulation:
         out : path
             Run folder (``*.out``); refused if it already holds a run, unless ``overwrite``.
         save_every : float
-            Snapshot interval in s (the initial state is saved too).
+            Snapshot interval in s (the initial state is saved too). Snapshot and table
+            times are written as ``t0 + n × save_every`` (``table_every``), multiplied in
+            decimal (:func:`~orchestrator.solver.output.grid_time`), never accumulated.
         table_every : float, optional
             Table interval in s (default ``save_every``); must divide ``save_every``.
         integrator : {"rk45", "heun", "rk4"}
@@ -236,20 +239,23 @@ class Simulation:
             writer = RunWriter(out, self.mesh, self._columns(), representation=representation,
                                overwrite=overwrite,
                                meta={"integrator": name, "alpha_default": None,
-                                     "duration": duration})
+                                     "duration": duration, "stages": ["evolve"]})
+            writer.begin_stage("evolve", self.t, save_every=save_every, table_every=table_every)
         t0 = self.t
         state = State(self.m, t=self.t, dt=dt or 1e-14)
         count = {"table": 0}
 
         def save(state_: State) -> None:
             self.m, self.t = state_.m, state_.t
-            writer.table_row(self.t, self._row(state_.last_dt or state_.dt))
+            # the written time: t0 + n × table_every, multiplied, not the integrator's sum
+            t_out = grid_time(t0, count["table"], table_every)
+            writer.table_row(t_out, self._row(state_.last_dt or state_.dt))
             if count["table"] % ratio == 0:
                 for f in fields:
                     if f == "m":
-                        writer.save_field("m", self.m, self.t, unit="1")
+                        writer.save_field("m", self.m, t_out, unit="1")
                     else:
-                        writer.save_field(f"H_{f}", by_name[f].field(self.m, self.t), self.t,
+                        writer.save_field(f"H_{f}", by_name[f].field(self.m, self.t), t_out,
                                           unit="A/m")
             count["table"] += 1
             if bar is not None:
@@ -281,9 +287,13 @@ class Simulation:
             raise
         finally:
             self.m, self.t = self.llg.normalize(state.m), state.t
+            t_end = grid_time(t0, 1, duration)
+            if abs(self.t - t_end) <= 1e-12 * max(abs(t_end), 1e-300):
+                self.t = t_end  # the stage ends at t0 + duration exactly (the next one starts there)
             if bar is not None:
                 bar.stop()
             if own_writer:
+                writer.end_stage()
                 writer.close(status)
         return writer.folder
 

@@ -109,8 +109,10 @@ def test_stages_run_into_one_folder(tmp_path):
     backend.execute(s, tmp_path, log=log)
     assert "converged" in log.getvalue()
     ds = analysis.open_run(tmp_path / "run.out")
-    # initial state, the minimised state at t = 0, then snapshots at 2 and 4 ps
-    np.testing.assert_allclose(ds.t.values, [0, 0, 2e-12, 4e-12], atol=1e-18)
+    # the minimised state at t = 0 (the initial state shares its time: stage=0 shows it),
+    # then snapshots at 2 and 4 ps
+    np.testing.assert_allclose(ds.t.values, [0, 2e-12, 4e-12], atol=1e-18)
+    assert analysis.open_run(tmp_path / "run.out", stage=0).sizes["t"] == 2
     assert json.loads((tmp_path / "run.out" / "run.json").read_text())["status"] == "finished"
     with pytest.raises(FileExistsError):  # a finished run is never overwritten
         backend.execute(s, tmp_path, log=log)

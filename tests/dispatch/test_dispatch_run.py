@@ -64,9 +64,11 @@ def test_grid_sweep_writes_one_folder_per_point(grid_run):
         assert status["host"] and status["pid"] > 0 and status["error"] is None
         assert status["started"] <= status["finished"] and status["wall_s"] > 0
         assert "stage 1: evolve" in (f / "log.txt").read_text()
-        # the point folder opens as its run: 3 snapshots (start, after minimise, 10, 20 ps)
+        # the point folder opens as its run: the minimised state at t = 0 (the start shares
+        # its time and shows in stage=0), then 10 and 20 ps
         ds = analysis.open_run(f)
-        assert ds.sizes["t"] == 4 and np.isclose(float(ds.t[-1]), 20e-12)
+        assert ds.sizes["t"] == 3 and float(ds.t[-1]) == 20e-12
+        assert analysis.open_run(f, stage=0).sizes["t"] == 2
 
 
 def test_manifest_lists_every_point(grid_run):

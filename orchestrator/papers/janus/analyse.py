@@ -309,13 +309,21 @@ def _fig2_claims(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 # --------------------------------------------------------------------------- Figs. 3 and 4
 
+def _relaxed(ds):
+    """m of the relaxed state: every study of this paper starts with a minimisation, and a
+    run's default time axis keeps, at t = 0, its last frame (the relaxed state; the
+    initial state shares its time and is hidden: ``analysis.open_run``)."""
+    return ds.m.isel(t=0)
+
+
 def _driven_point(pp) -> dict[str, Any]:
     """Track one SOT-driven point: velocity, detachment, steady ⟨m_z⟩, Thiele prediction."""
     study = pp.point.study
     x_i = _interface_x(study)
     duration = _drive_duration(study)
-    ds = analysis.open_run(pp.folder)
-    dyn = ds.isel(t=slice(1, None))
+    # the run's default view: the relaxed state at t = 0 (the initial state before the
+    # relaxation shares its time and is hidden), then the driven stage's snapshots
+    dyn = analysis.open_run(pp.folder)
     objs = _largest(find_objects(dyn))
     out: dict[str, Any] = {"interface_x": x_i}
     t = dyn.t.values.astype(float)
@@ -349,7 +357,7 @@ def _driven_point(pp) -> dict[str, Any]:
     # Thiele: the relaxed state's tensors, held on the interface (v_x = 0): paper 000's
     # "theoretical solution" (its Supplementary Note 1), here without any fitted constant
     drive = next(d for d in study.drives.values() if isinstance(d, SOTDrive))
-    relaxed = ds.m.isel(t=1).load()
+    relaxed = _relaxed(dyn).load()
     tt = thiele_tensors(relaxed, pbc=study.mesh.pbc)
     sot = {"j": drive.j, "theta_SH": drive.theta_SH, "p": tuple(drive.direction),
            "thickness": drive.thickness or study.mesh.size[2], "Ms": study.material("left").Ms}
@@ -489,7 +497,7 @@ LONG_LAG = 0.2e-9
 def _thiele_diffusion(ds, study, T: float) -> tuple[float, float]:
     """(D along a confining interface, D of a free skyrmion) in m²/s from the relaxed state's
     Thiele tensors: k_BT/(αΓ_yy) and k_BT αΓ/(G² + α²Γ²), Γ = (Ms t/γ)𝒟, G = (Ms t/γ)|𝒢|."""
-    tt = thiele_tensors(ds.m.isel(t=1).load(), pbc=study.mesh.pbc)
+    tt = thiele_tensors(_relaxed(ds).load(), pbc=study.mesh.pbc)
     mat = study.material("left")
     scale = mat.Ms * study.mesh.size[2] / (mat.gamma0 / MU0)
     G = abs(tt.G[0, 1]) * scale
@@ -525,8 +533,8 @@ def _last_stage(ds, study) -> np.ndarray:
     keep = t >= t_start - 1e-3 * evolves[-1].save_every
     keep[1:] &= np.diff(t) > 0  # a repeated time (the stage boundary) once
     first = np.flatnonzero(keep)
-    if not evolves[:-1]:  # no thermalisation: start at the relaxed state (frame 1)
-        first = first[first >= 1]
+    if not evolves[:-1]:  # no thermalisation: from the first snapshot after the relaxed
+        first = first[first >= 1]  # state (frame 0 of the run's default time axis)
     return first
 
 
