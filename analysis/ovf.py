@@ -36,7 +36,8 @@ from analysis.atomic import atomic_open
 from analysis.errors import FormatError
 from analysis.ovf_header import CHECK_VALUES, OVFHeader, read_header
 
-__all__ = ["read_ovf", "read_ovf_header", "read_ovf_values", "write_ovf", "to_dataarray"]
+__all__ = ["read_ovf", "read_ovf_header", "read_ovf_values", "check_ovf_data", "write_ovf",
+           "to_dataarray"]
 
 Representation = Literal["text", "bin4", "bin8"]
 _END_DATA = re.compile(rb"^[ \t]*#[ \t]*end[ \t]*:[ \t]*data\b", re.I | re.M)
@@ -199,7 +200,44 @@ def to_dataarray(header: OVFHeader, values: np.ndarray) -> xr.DataArray:
 # --------------------------------------------------------------------------- binary
 
 
-def _read_binary(header: OVFHeader, mmap: bool) -> np.ndarray:
+def check_ovf_data(header: OVFHeader) -> None:
+    """Check the data section described by ``header`` without reading the values.
+
+    Binary data: the file is long enough for every value, the check value (the first
+    4/8 bytes of the data block) is right, and ``# End: Data`` / ``# End: Segment``
+    follow where the node count puts them. Text data: the closing lines are there. Reads
+    a few kilobytes whatever the file's size.
+
+    Raises
+    ------
+    FormatError
+        Naming the file and the byte offset of the problem.
+
+    Examples
+    --------
+    >>> check_ovf_data(read_ovf_header("tests/data/oommf/ovf2-bin8-m.omf"))
+    """
+    if header.representation != "text":
+        _check_binary(header)
+        return
+    path = header.path
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        fh.seek(max(header.data_offset, size - _TAIL_BYTES))
+        tail = fh.read()
+    m = None
+    for m in _END_DATA.finditer(tail):
+        pass
+    if m is None:
+        raise FormatError(path, "'# End: Data Text' after the data lines; the file is truncated",
+                          offset=size)
+    if _END_SEGMENT.search(tail, m.end()) is None:
+        raise FormatError(path, "'# End: Segment' after '# End: Data'; the file is truncated",
+                          offset=size)
+
+
+def _check_binary(header: OVFHeader) -> tuple[int, int]:
+    """Size, check value and closing lines of a binary data block: (data start, end)."""
     path, nbytes = header.path, header.itemsize
     start = header.data_offset
     data_start = start + nbytes
@@ -222,6 +260,12 @@ def _read_binary(header: OVFHeader, mmap: bool) -> np.ndarray:
         fh.seek(data_end)
         tail = fh.read(_TAIL_BYTES)
     _check_tail(path, tail, data_end)
+    return data_start, data_end
+
+
+def _read_binary(header: OVFHeader, mmap: bool) -> np.ndarray:
+    path = header.path
+    data_start, _ = _check_binary(header)
     if mmap:
         return np.memmap(path, dtype=header.dtype, mode="r", offset=data_start,
                          shape=header.shape)

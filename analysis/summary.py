@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from analysis.ovf import read_ovf_header
+from analysis.errors import FormatError
+from analysis.ovf import check_ovf_data, read_ovf_header
 from analysis.ovf_header import OVFHeader
 from analysis.runs import OVF_SUFFIXES, open_run
 from analysis.tables import read_table
-from mmstudy.layout import TABLE_FILE
+from mmstudy.layout import MANIFEST_FILE, TABLE_FILE
 
 __all__ = ["describe"]
 
@@ -79,6 +81,50 @@ def _describe_dataset(ds: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def sweep_manifest(path: str | os.PathLike) -> dict | None:
+    """The ``manifest.json`` of an ``mmstudy run`` output folder, or ``None`` if ``path``
+    is not one."""
+    manifest = Path(path) / MANIFEST_FILE
+    if not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("points"), list):
+        raise FormatError(manifest, "mmstudy's manifest: a JSON object with 'points'")
+    return data
+
+
+def _describe_sweep(path: Path, manifest: dict) -> str:
+    points = [e for e in manifest["points"] if isinstance(e, dict)]
+    counts: dict[str, int] = {}
+    for e in points:
+        counts[str(e.get("state", "?"))] = counts.get(str(e.get("state", "?")), 0) + 1
+    names: list[str] = list(manifest.get("parameters") or [])
+    for e in points:
+        names += [k for k in (e.get("params") or {}) if k not in names]
+    study = f" (study {manifest['study']})" if manifest.get("study") else ""
+    lines = [f"sweep     {path}{study}",
+             f"points    {len(points)} points: "
+             + ", ".join(f"{n} {state}" for state, n in counts.items())]
+    if manifest.get("backend"):
+        lines.append(f"backend   {manifest['backend']}")
+    for name in names:
+        values = list(dict.fromkeys(str((e.get("params") or {}).get(name, "")) for e in points))
+        lines.append(f"swept     {name}: {len(values)} values: {', '.join(values)}")
+    if manifest.get("mode"):
+        lines.append(f"mode      {manifest['mode']}")
+    lines.append("point     state     " + "  ".join(names))
+    for e in points:
+        params = e.get("params") or {}
+        lines.append(f"  {e.get('folder', '?')}  {str(e.get('state', '?')):<9} "
+                     + "  ".join(f"{params.get(n, '')}" for n in names))
+    lines.append("open the finished points with analysis.open_runs (or mmstudy export) as one "
+                 "Dataset, the swept parameters as dimensions")
+    return "\n".join(lines)
+
+
 def describe(path: str | os.PathLike, *, basename: str | None = None) -> str:
     """Summarise an OVF file, a table, or a run folder as a few lines of text.
 
@@ -86,7 +132,8 @@ def describe(path: str | os.PathLike, *, basename: str | None = None) -> str:
     ----------
     path : path
         An OVF file (``.ovf/.omf/.ohf/.oef``), a table (``.odt``, ``table.txt``),
-        or anything :func:`analysis.open_run` accepts.
+        the output folder of ``mmstudy run`` (a sweep: its points, their states and
+        swept values), or anything :func:`analysis.open_run` accepts.
     basename : str, optional
         OOMMF basename, for a folder holding several runs.
 
@@ -101,7 +148,11 @@ def describe(path: str | os.PathLike, *, basename: str | None = None) -> str:
     """
     p = Path(path)
     if p.is_file() and p.suffix.lower() in OVF_SUFFIXES:
-        return _describe_header(read_ovf_header(p))
+        header = read_ovf_header(p)
+        check_ovf_data(header)  # size, check value, closing lines: a few kB, not the values
+        return _describe_header(header)
     if p.is_file() and (p.suffix.lower() == ".odt" or p.name == TABLE_FILE):
         return _describe_table(p)
+    if p.is_dir() and (manifest := sweep_manifest(p)) is not None:
+        return _describe_sweep(p, manifest)
     return _describe_dataset(open_run(p, basename=basename))

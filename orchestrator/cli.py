@@ -8,13 +8,53 @@ and ``solvers`` (which solvers were found).
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
+import click
 import numpy as np
 import typer
+from typer.core import TyperGroup
 
 from analysis.errors import FormatError
 from mmstudy.layout import MANIFEST_FILE
+
+_DEBUG_KEY = "mmstudy.debug"
+
+
+def _debug(ctx: click.Context | None = None) -> bool:
+    """--debug on the command line, or MMSTUDY_DEBUG=1 in the environment."""
+    if os.environ.get("MMSTUDY_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    return bool(ctx is not None and ctx.meta.get(_DEBUG_KEY))
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that describe a user's mistake (a path, a file, a value), not a bug."""
+    from orchestrator.backends.base import SolverNotFound
+    from orchestrator.dispatch.run import OutputLocked
+
+    # ValueError covers FormatError, StudyError, UnsupportedFeature, ClusterError and
+    # UnicodeDecodeError; OSError covers missing, unreadable, existing files and folders.
+    return (ValueError, OSError, SolverNotFound, OutputLocked)
+
+
+class _GuardedGroup(TyperGroup):
+    """Every command's user errors become one line on stderr and exit status 2.
+
+    A traceback is shown only with ``--debug`` or ``MMSTUDY_DEBUG=1``; a bug (any other
+    exception) keeps its traceback.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except _user_errors() as err:
+            if _debug(ctx):
+                raise
+            _fail(err)
+
 
 app = typer.Typer(
     name="mmstudy",
@@ -22,20 +62,44 @@ app = typer.Typer(
     "read and analyse what they write.",
     no_args_is_help=True,
     add_completion=False,
+    cls=_GuardedGroup,
 )
 
 
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug",
+                               help="show the full traceback of an error (also MMSTUDY_DEBUG=1)"),
+):
+    """Micromagnetic studies: run them on OOMMF, mumax3 or the built-in solver; read and
+    analyse what they write."""
+    ctx.meta[_DEBUG_KEY] = debug
+
+
+# The library's refusals name both spellings ("pass overwrite=True, or --force ..."); on
+# the command line only the flag exists.
+_OVERWRITE_HINT = re.compile(r"\(?pass overwrite=True[^)\n]*\)?")
+
+
 def _fail(err: Exception) -> None:
-    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    text = str(err) or type(err).__name__
+    if isinstance(err, FileExistsError):
+        text = _OVERWRITE_HINT.sub("(pass --force to replace it)", text)
+    if isinstance(err, OSError) and err.filename is not None and str(err.filename) not in text:
+        text = f"{err.filename}: {text}"
+    typer.secho(f"error: {text}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
 
 
 @app.command()
 def info(
-    path: Path = typer.Argument(..., help="OVF file, table (.odt, table.txt) or run folder"),
+    path: Path = typer.Argument(..., help="OVF file, table (.odt, table.txt), run folder or "
+                                          "the output folder of `mmstudy run`"),
     basename: str = typer.Option(None, help="OOMMF basename, when a folder holds several runs"),
 ):
-    """Summarise an OVF file, a table or a run: mesh, cells, times, fields, columns."""
+    """Summarise an OVF file, a table or a run: mesh, cells, times, fields, columns; or a
+    sweep (the output folder of `mmstudy run`): its points, their states and swept values."""
     from analysis.summary import describe
 
     try:
@@ -46,25 +110,44 @@ def info(
 
 @app.command()
 def export(
-    run: Path = typer.Argument(..., help="run folder, .mif or .mx3 file"),
+    run: Path = typer.Argument(..., help="run folder, .mif or .mx3 file, or the output "
+                                         "folder of `mmstudy run` (a sweep)"),
     to: Path = typer.Option(..., "--to", help="target file: out.nc (netCDF) or out.zarr"),
     basename: str = typer.Option(None, help="OOMMF basename, when a folder holds several runs"),
     force: bool = typer.Option(False, "--force", help="replace an existing target"),
 ):
-    """Export a run (all snapshots and the table) to netCDF or zarr."""
+    """Export a run (all snapshots and the table) to netCDF or zarr.
+
+    On the output folder of `mmstudy run` (a sweep), its finished points are combined
+    into one Dataset (analysis.open_runs: the swept parameters as dimensions)."""
     from analysis.export import export_dataset
-    from analysis.runs import open_run
+    from analysis.runs import open_run, open_runs
+    from analysis.summary import sweep_manifest
 
     try:
-        ds = open_run(run, basename=basename)
+        if to.exists() and not force:  # before opening anything
+            raise FileExistsError(f"{to} already exists; pass --force to replace it")
+        if run.is_dir() and sweep_manifest(run) is not None:
+            ds = open_runs(run, basename=basename)
+        else:
+            ds = open_run(run, basename=basename)
         out = export_dataset(ds, to, overwrite=force)
     except (FormatError, FileNotFoundError, FileExistsError, ValueError) as err:
         _fail(err)
     typer.echo(f"wrote {out}")
 
 
+def _number_or_text(text: str) -> float | str:
+    """A plain number as a float (metres), anything else as written ('20 nm')."""
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
 def _load_mask(spec: str, ds):
-    """A boolean (y, x) mask from an OVF/.npy file (non-zero = inside) or 'x0,x1,y0,y1' in metres."""
+    """A boolean (y, x) mask from an OVF/.npy file (non-zero = inside) or 'x0,x1,y0,y1':
+    lengths with units ('20 nm') or plain numbers in metres."""
     import numpy as np
     import xarray as xr
 
@@ -82,11 +165,16 @@ def _load_mask(spec: str, ds):
             raise ValueError(f"mask {spec}: shape {arr.shape}, expected (ny, nx) = "
                              f"{(ds.sizes['y'], ds.sizes['x'])}")
         return xr.DataArray(arr, dims=("y", "x"), coords={"y": ds.y, "x": ds.x})
+    from orchestrator.study.units import UnitError, to_si
+
+    parts = spec.split(",")
+    if len(parts) != 4:
+        raise ValueError(f"mask {spec!r}: expected a file (.ovf/.npy) or 'x0,x1,y0,y1' "
+                         "(lengths: '20 nm', or a number in metres)")
     try:
-        x0, x1, y0, y1 = (float(v) for v in spec.split(","))
-    except ValueError:
-        raise ValueError(f"mask {spec!r}: expected a file (.ovf/.npy) or 'x0,x1,y0,y1' in metres") \
-            from None
+        x0, x1, y0, y1 = (to_si(_number_or_text(v), "m") for v in parts)
+    except UnitError as err:
+        raise ValueError(f"mask {spec!r}: {err}") from None
     return ((ds.x >= x0) & (ds.x <= x1) & (ds.y >= y0) & (ds.y <= y1)).transpose("y", "x")
 
 
@@ -98,10 +186,14 @@ def analyze(
                               help="drive direction for the Hall angle: x, -y, an angle in degrees, or dx,dy"),
     mask: str = typer.Option(None, "--mask",
                              help="count objects inside: an OVF or .npy file (non-zero = inside), "
-                                  "or 'x0,x1,y0,y1' in metres"),
+                                  "or a box 'x0,x1,y0,y1' of lengths ('0 nm,20 nm,0,40 nm'; "
+                                  "a plain number is metres)"),
     basename: str = typer.Option(None, help="OOMMF basename, when a folder holds several runs"),
     pbc: str = typer.Option(None, help="periodic axes, e.g. xy (default: from the run)"),
-    method: str = typer.Option("fd2", help="topological charge: fd2, fd4 or lattice"),
+    method: str = typer.Option("lattice", help="topological charge: lattice (Berg–Lüscher, "
+                                               "default), fd2 or fd4"),
+    stage: str = typer.Option(None, "--stage", help="frames to analyse: a stage index, 'all', "
+                                                    "or (default) the last evolve stage"),
     force: bool = typer.Option(False, "--force", help="replace existing output files"),
 ):
     """Detect and track skyrmions: trajectories.csv, summary.json and PNG pictures.
@@ -110,14 +202,18 @@ def analyze(
     into OUT/<id>/ (default SWEEP_analysis/), with one row per point in OUT/points.csv.
     """
     from analysis.analyze import analyze as run_analysis
-    from analysis.analyze import parse_drive, write_analysis
+    from analysis.analyze import parse_drive, summary_lines, write_analysis
+
+    if stage is not None and re.fullmatch(r"-?\d+", stage.strip()):
+        stage = int(stage)  # a stage index; else 'all' or 'last_evolve' 
     from analysis.runs import open_run
     from orchestrator.dispatch.sweep_analysis import analyze_sweep, sweep_points
 
     def one_point(path: Path, target: Path):
         ds = open_run(path, basename=basename, pbc=pbc)
         result = run_analysis(ds, drive=parse_drive(drive),
-                              mask=_load_mask(mask, ds) if mask else None, method=method)
+                              mask=_load_mask(mask, ds) if mask else None, method=method,
+                              stage=stage)
         write_analysis(result, ds, target, overwrite=force)
         return result
 
@@ -130,21 +226,12 @@ def analyze(
         ds = open_run(run, basename=basename, pbc=pbc)
         result = run_analysis(ds, drive=parse_drive(drive),
                               mask=_load_mask(mask, ds) if mask else None,
-                              method=method, progress=True)
+                              method=method, stage=stage, progress=True)
         target = out or run.with_name(run.name.removesuffix(".out") + "_analysis")
         files = write_analysis(result, ds, target, overwrite=force)
     except (FormatError, FileNotFoundError, FileExistsError, ValueError) as err:
         _fail(err)
-    s = result.summary
-    typer.echo(f"{s['frames']} frames, {len(s['tracks'])} track(s), Q(last frame) = "
-               + ", ".join(f"{q:.3f}" for q in s["Q_last_frame"]))
-    for tr in s["tracks"]:
-        v = tr.get("velocity_m_per_s")
-        line = f"  track {tr['track']}: Q = {tr['Q']:.2f}, r = {tr['r_contour_m'] * 1e9:.2f} nm"
-        if v:
-            line += f", v = ({v['vx']:.3g}, {v['vy']:.3g}) m/s"
-        if "hall_angle_rad" in tr:
-            line += f", Hall angle {np.degrees(tr['hall_angle_rad']):.1f} deg"
+    for line in summary_lines(result.summary):
         typer.echo(line)
     typer.echo("wrote " + ", ".join(str(f) for f in files))
 
@@ -184,6 +271,9 @@ def run(
                                  help="start a Dask cluster from the study's \\[run.cluster] "
                                       "section (slurm, pbs or local)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    force: bool = typer.Option(False, "--force",
+                               help="use an output folder that holds another study's runs (its "
+                                    "manifest is kept as manifest.<n>.json)"),
 ):
     """Run every point of a study, one folder per point; rerunning resumes.
 
@@ -191,20 +281,23 @@ def run(
     params.json, the scripts, log.txt, status.json, run.out/); OUT/manifest.json lists
     them all. Points already done are skipped; failed ones are rerun only with
     --retry-failed; interrupted ones are rerun, their earlier files kept in
-    OUT/<id>/attempts/<n>/. Exit status: 0 all done, 1 some failed, 2 bad study or
-    options, 130 interrupted (Ctrl-C).
+    OUT/<id>/attempts/<n>/. Ctrl-C and SIGTERM keep finished points and mark running
+    ones interrupted. Exit status: 0 all done, 1 some failed, 2 bad study or options,
+    130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
     """
-    from orchestrator.dispatch.run import plan_study, run_study
+    from orchestrator.dispatch.run import Terminated, plan_study, run_study
 
     try:
         plan = plan_study(study, backend=backend, out=out)
         summary = run_study(None, plan=plan, jobs=jobs, retry_failed=retry_failed,
-                            scheduler=scheduler, cluster=cluster, progress=not quiet)
+                            scheduler=scheduler, cluster=cluster, progress=not quiet,
+                            force=force)
     except _study_errors() as err:
         _fail(err)
-    except KeyboardInterrupt:  # before any point started: nothing to keep
-        typer.echo("interrupted")
-        raise typer.Exit(code=130) from None
+    except KeyboardInterrupt as err:  # before any point started: nothing to keep
+        term = isinstance(err, Terminated)
+        typer.echo("stopped by SIGTERM" if term else "interrupted")
+        raise typer.Exit(code=143 if term else 130) from None
     for line in summary.lines():
         typer.secho(line, fg=typer.colors.RED if line.lstrip().startswith("failed") else None,
                     )

@@ -36,43 +36,45 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
+import logging
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from orchestrator.dispatch.folders import (FAILED, INTERRUPTED, RUNNING, now_iso, read_status,
-                                           write_status)
+from orchestrator.dispatch.folders import (FAILED, INTERRUPTED, RUNNING, PointBusy, now_iso,
+                                           point_locked, read_status, write_status)
 from orchestrator.dispatch.local import LocalResult, Task
 
-__all__ = ["CLUSTER_KINDS", "ClusterError", "make_cluster", "open_client", "run_dask",
-           "mark_interrupted"]
+__all__ = ["CLUSTER_KINDS", "ClusterError", "check_cluster", "make_cluster", "open_client",
+           "run_dask", "mark_interrupted"]
 
 CLUSTER_KINDS = {"slurm": "dask_jobqueue:SLURMCluster", "pbs": "dask_jobqueue:PBSCluster",
                  "local": "distributed:LocalCluster"}
+#: the batch system's commands a cluster kind submits, watches and cancels jobs with
+COMMANDS = {"slurm": ("sbatch", "squeue", "scancel"), "pbs": ("qsub", "qstat", "qdel")}
+#: how long to try to reach a scheduler address
+CONNECT_TIMEOUT = "20s"
 
 
 class ClusterError(ValueError):
     """A ``[run.cluster]`` section that cannot make a cluster, or an unreachable scheduler."""
 
 
-def make_cluster(spec: Mapping[str, Any], *, scale: bool = True, source: str = "run.cluster"):
-    """A Dask cluster from a ``[run.cluster]`` section (see the module docstring).
-
-    Parameters
-    ----------
-    spec : mapping
-        ``kind``, ``jobs`` and keyword arguments of the cluster class.
-    scale : bool
-        Ask for ``jobs`` batch jobs (SLURM/PBS) right away. ``False`` builds the
-        cluster without submitting anything (to inspect ``cluster.job_script()``).
-    source : str
-        Where the section came from, for messages.
+def check_cluster(spec: Mapping[str, Any], *, source: str = "run.cluster",
+                  commands: bool = True) -> None:
+    """Check a ``[run.cluster]`` section before anything is submitted or written: its
+    kind and ``jobs``, the package of the cluster class, that a ``local`` cluster gets
+    no batch-job settings (``cores``, ``memory``, ``walltime`` ...: its worker processes
+    would fail to start) and, with ``commands``, that the batch system's commands
+    (``sbatch`` ..., ``qsub`` ...) are on ``PATH``.
 
     Raises
     ------
     ClusterError
-        For an unknown kind, a bad ``jobs`` or arguments the cluster class refuses.
+        Naming the section and what is missing or wrong.
     """
     kwargs = dict(spec)
     kind = kwargs.pop("kind", None)
@@ -88,10 +90,66 @@ def make_cluster(spec: Mapping[str, Any], *, scale: bool = True, source: str = "
     except ImportError as err:
         raise ClusterError(f"{source}.kind = {kind!r} needs the package {module} ({err})") from None
     if kind == "local":
+        from distributed import Nanny, Worker
+
+        known = set().union(*(_named_parameters(c) for c in (cls, Nanny, Worker)))
+        unknown = [k for k in kwargs if k not in known]
+        if unknown:
+            raise ClusterError(
+                f"{source}: kind = \"local\" runs worker processes on this machine and takes no "
+                f"{', '.join(unknown)} (batch-job settings of kind = \"slurm\" or \"pbs\"); "
+                "remove them (jobs sets the number of workers; memory_limit and "
+                "threads_per_worker are the local cluster's own)")
+    if commands and kind in COMMANDS:
+        missing = [c for c in COMMANDS[kind] if shutil.which(c) is None]
+        if missing:
+            raise ClusterError(
+                f"{source}: kind = {kind!r} submits batch jobs with {', '.join(COMMANDS[kind])}, "
+                f"but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not on the "
+                "PATH of this machine; run mmstudy on the cluster's login node, or use "
+                "kind = \"local\" or --scheduler ADDRESS")
+
+
+def _named_parameters(cls) -> set[str]:
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover
+        return set()
+    return {p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+def make_cluster(spec: Mapping[str, Any], *, scale: bool = True, source: str = "run.cluster"):
+    """A Dask cluster from a ``[run.cluster]`` section (see the module docstring).
+
+    Parameters
+    ----------
+    spec : mapping
+        ``kind``, ``jobs`` and keyword arguments of the cluster class.
+    scale : bool
+        Ask for ``jobs`` batch jobs (SLURM/PBS) right away. ``False`` builds the
+        cluster without submitting anything (to inspect ``cluster.job_script()``);
+        then the batch system's commands need not be installed.
+    source : str
+        Where the section came from, for messages.
+
+    Raises
+    ------
+    ClusterError
+        For an unknown kind, a bad ``jobs``, arguments the cluster class refuses or
+        (with ``scale``) a batch system that is not installed (:func:`check_cluster`).
+    """
+    check_cluster(spec, source=source, commands=scale)
+    kwargs = dict(spec)
+    kind = kwargs.pop("kind")
+    jobs = kwargs.pop("jobs", 1)
+    module, _, name = CLUSTER_KINDS[kind].partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    if kind == "local":
         kwargs.setdefault("n_workers", jobs)
         kwargs.setdefault("threads_per_worker", 1)
         kwargs.setdefault("processes", True)
         kwargs.setdefault("dashboard_address", ":0")  # any free port: never collide on 8787
+        kwargs.setdefault("silence_logs", logging.ERROR)  # no warnings on the terminal
     else:
         kwargs.setdefault("scheduler_options", {"dashboard_address": ":0"})
     try:
@@ -118,7 +176,7 @@ def open_client(scheduler: str | None = None, cluster_spec: Mapping[str, Any] | 
         raise ClusterError("give either a scheduler address or a cluster section, not both")
     if scheduler is not None:
         try:
-            return Client(scheduler, timeout="20s"), None
+            return Client(scheduler, timeout=CONNECT_TIMEOUT), None
         except (OSError, TimeoutError) as err:
             raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
     cluster = make_cluster(cluster_spec)  # type: ignore[arg-type]
@@ -178,6 +236,8 @@ def _result(item: _Pending) -> dict[str, Any]:
     if fut.status == "finished":
         return fut.result()
     err = fut.exception() if fut.status == "error" else f"task {fut.status}"
+    if isinstance(err, PointBusy):  # another live process writes it: leave its status be
+        return {**_safe_status(folder), "state": RUNNING}
     if isinstance(err, FileNotFoundError):
         msg = (f"the Dask worker could not read {folder} ({err}); the output folder must be "
                "on a filesystem shared by this machine and every Dask worker")
@@ -193,6 +253,8 @@ def mark_interrupted(folder: Path) -> dict[str, Any]:
     """Record ``interrupted`` for a point left ``running`` by a worker that is gone
     (call it only after its cluster is shut down)."""
     status = _safe_status(folder)
+    if point_locked(folder):  # its writer outlived the cluster: it records its own end
+        return status
     if status.get("state") in (None, RUNNING, "pending"):
         status = {**status, "state": INTERRUPTED, "finished": now_iso(),
                   "error": "interrupted: the Dask cluster was shut down"}

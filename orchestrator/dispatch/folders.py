@@ -12,6 +12,7 @@ point's content hash, :meth:`orchestrator.study.sweep.Point.id`)::
     <out>/<id>/status.json   state, backend, solver, host, pid, start/finish, wall time, error
     <out>/<id>/run.out/      the solver's output, a run folder analysis.open_run reads
     <out>/<id>/attempts/<n>/ earlier attempts' files, moved aside before a rerun
+    <out>/<id>/.writer.lock  flock'ed by the process writing the point (freed when it dies)
 
 A point is *done* only when its status says so **and** ``run.out/`` exists. Every JSON
 file is written atomically (:func:`analysis.atomic.atomic_open`), so a process killed at
@@ -54,13 +55,16 @@ __all__ = ["PENDING", "RUNNING", "DONE", "FAILED", "INTERRUPTED", "STATES", "POI
            "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "OUTPUT_DIR", "ATTEMPTS_DIR",
            "MANIFEST_FILE", "MANIFEST_CSV", "KEEP", "write_json", "read_json", "read_status",
            "write_status", "is_done", "archive_attempt", "write_point_files", "write_manifest",
-           "now_iso", "process_alive", "HEARTBEAT_S", "STALE_S"]
+           "now_iso", "process_alive", "HEARTBEAT_S", "STALE_S", "WRITER_LOCK", "PointBusy",
+           "hold_point", "point_locked"]
 
 PENDING, RUNNING, DONE, FAILED, INTERRUPTED = "pending", "running", "done", "failed", "interrupted"
 STATES = (PENDING, RUNNING, DONE, FAILED, INTERRUPTED)
 
+#: held (flock) by the one process writing a point; the OS frees it when that process ends
+WRITER_LOCK = ".writer.lock"
 #: what stays in a point folder when an attempt is moved aside (the point's identity)
-KEEP = frozenset({POINT_FILE, PARAMS_FILE, ATTEMPTS_DIR})
+KEEP = frozenset({POINT_FILE, PARAMS_FILE, ATTEMPTS_DIR, WRITER_LOCK})
 HEARTBEAT_S = 60.0   # a running worker rewrites status.json this often ...
 STALE_S = 300.0      # ... and one silent for this long on another host is taken for dead
 
@@ -210,23 +214,68 @@ def _age_s(stamp: Any) -> float:
     return (_dt.datetime.now(_dt.timezone.utc) - then).total_seconds()
 
 
-def process_alive(status: Mapping[str, Any]) -> bool:
-    """Whether the worker a ``running`` status names is still alive: on this host, its
-    process (a reused pid that is not a worker counts as gone); on another host (a
-    cluster), a heartbeat newer than :data:`STALE_S` seconds."""
-    pid = status.get("pid")
-    if status.get("host") != socket.gethostname():
-        return _age_s(status.get("heartbeat")) < STALE_S
-    if not isinstance(pid, int):
-        return False
+class PointBusy(RuntimeError):
+    """Another live process is writing the point folder."""
+
+
+def hold_point(folder: str | os.PathLike):
+    """Take the point's writer lock (``.writer.lock``, an flock) and return its open file:
+    the lock lasts until that file is closed or the process ends, however it ends.
+
+    Raises
+    ------
+    PointBusy
+        If another process holds it.
+    """
+    path = Path(folder) / WRITER_LOCK
+    fh = open(path, "a+")
     try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    except OSError:
-        return False
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: heartbeats only
+        return fh
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        return True  # no /proc (macOS): trust the pid
-    return b"orchestrator.dispatch" in cmdline or b"distributed" in cmdline
+        fh.close()
+        raise PointBusy(f"{folder}: another process is writing this point") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{socket.gethostname()} pid {os.getpid()} since {now_iso()}\n")
+    fh.flush()
+    return fh
+
+
+def point_locked(folder: str | os.PathLike) -> bool | None:
+    """Whether a live process holds the point's writer lock (``None``: cannot tell, no
+    lock file or no flock)."""
+    path = Path(folder) / WRITER_LOCK
+    try:
+        import fcntl
+        fh = open(path, "r")
+    except (ImportError, OSError):
+        return None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
+def process_alive(status: Mapping[str, Any], folder: str | os.PathLike | None = None) -> bool:
+    """Whether the worker a ``running`` status names is still alive.
+
+    Whatever kind of process writes the point (a worker process, a Dask worker, a job
+    of the user's own), it holds the point's writer lock (:func:`hold_point`), so
+    with ``folder`` a held lock means alive, and on this host a free one means gone.
+    Otherwise (another host, whose locks a shared filesystem may not carry) a heartbeat
+    newer than :data:`STALE_S` seconds means alive.
+    """
+    if folder is not None:
+        locked = point_locked(folder)
+        if locked:
+            return True
+        if locked is False and status.get("host") == socket.gethostname():
+            return False
+    return _age_s(status.get("heartbeat")) < STALE_S

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.dispatch.folders import (FAILED, INTERRUPTED, LOG_FILE, RUNNING,
-                                           archive_attempt, now_iso, read_status, write_status)
+                                           archive_attempt, now_iso, point_locked, read_status,
+                                           write_status)
 
 __all__ = ["Task", "LocalResult", "run_local", "worker_command"]
 
@@ -151,6 +152,8 @@ def _final_status(folder: Path, returncode: int, *, stopping: bool) -> dict[str,
     except ValueError:
         status = {}
     if status.get("state") not in (None, RUNNING, "pending"):
+        return status
+    if point_locked(folder):  # another live process writes the point: its status stands
         return status
     # the worker died without recording a result (killed, segfault, import error)
     how = (f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}")

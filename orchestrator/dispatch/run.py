@@ -12,7 +12,15 @@ Resuming: a point whose status is ``done`` (with ``run.out/``) is never run agai
 ``failed`` points are rerun only with ``retry_failed``; ``interrupted`` points and stale
 ``running`` ones (their worker is gone) are rerun. Identical points (same content hash)
 share one folder and run once. One dispatcher at a time may use an output folder (a
-lock file, ``.mmstudy.lock``, released when it exits however it exits).
+lock file, ``.mmstudy.lock``, released when it exits however it exits), and one process
+at a time may write a point folder (its writer lock, :func:`~orchestrator.dispatch.
+folders.hold_point`). An output folder holding another study's manifest is refused
+unless ``force`` (the old manifest is then kept as ``manifest.<n>.json``).
+
+Stopping: Ctrl-C (SIGINT) and SIGTERM (``kill``, ``timeout``, a batch system's wall-time
+limit) both stop launching, keep every finished point, mark the running ones
+``interrupted`` and leave the manifest agreeing with each ``status.json``; the exit
+code is 128 + the signal (130 for Ctrl-C, 143 for SIGTERM).
 
 Examples
 --------
@@ -33,6 +41,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -42,20 +52,30 @@ from orchestrator.backends.base import (AUTO_ORDER, BACKENDS, Backend, SolverNot
 from orchestrator.dispatch.folders import (DONE, FAILED, INTERRUPTED, KEEP, PENDING, RUNNING,
                                            is_done, now_iso, process_alive, read_json,
                                            read_status, write_manifest, write_point_files,
-                                           MANIFEST_FILE)
+                                           MANIFEST_CSV, MANIFEST_FILE)
 from orchestrator.dispatch.local import LocalResult, Task, run_local
 from orchestrator.study.load import StudyError, load_study
 from orchestrator.study.model import Study
 from orchestrator.study.sweep import Point, expand, study_data
 
-__all__ = ["PlannedPoint", "Plan", "RunSummary", "OutputLocked", "plan_study", "run_study",
-           "render_scripts", "default_out", "resolve_backend"]
+__all__ = ["PlannedPoint", "Plan", "RunSummary", "OutputLocked", "OtherStudy", "Terminated",
+           "plan_study", "run_study", "render_scripts", "default_out", "resolve_backend"]
 
 LOCK_FILE = ".mmstudy.lock"
 
 
 class OutputLocked(RuntimeError):
     """Another dispatcher is using the output folder."""
+
+
+class OtherStudy(FileExistsError):
+    """The output folder holds the manifest of another study (and ``force`` was not given)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (``signum`` says which signal came)."""
+
+    signum = signal.SIGTERM
 
 
 @dataclasses.dataclass
@@ -118,13 +138,15 @@ class Plan:
 
 @dataclasses.dataclass
 class RunSummary:
-    """What a run did; ``exit_code`` 0 all done, 1 some failed, 130 interrupted."""
+    """What a run did; ``exit_code`` 0 all done, 1 some failed, 130 interrupted (Ctrl-C),
+    143 terminated (SIGTERM)."""
 
     plan: Plan
     ran: list[PlannedPoint]
     skipped_done: list[PlannedPoint]
     not_retried: list[PlannedPoint]
     interrupted: bool = False
+    signum: int = signal.SIGINT  # what interrupted it
 
     @property
     def failed(self) -> list[PlannedPoint]:
@@ -141,7 +163,7 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130
+            return 128 + int(self.signum)
         return 1 if self.failed or self.unfinished else 0
 
     def lines(self) -> list[str]:
@@ -157,7 +179,9 @@ class RunSummary:
             retry = " (not retried: use --retry-failed)" if p in self.not_retried else ""
             out.append(f"  failed: {p.describe()} in {p.folder}{retry}: {p.error}")
         if self.interrupted:
-            out.append("interrupted: finished points are kept; run the same command again "
+            how = "interrupted" if self.signum == signal.SIGINT else \
+                f"stopped by {signal.Signals(self.signum).name}"
+            out.append(f"{how}: finished points are kept; run the same command again "
                        "to resume")
         return out
 
@@ -302,7 +326,7 @@ def _classify(pp: PlannedPoint, retry_failed: bool) -> str:
     if state == FAILED and not retry_failed:
         pp.state, pp.error = FAILED, status.get("error")
         return "skip-failed"
-    if state == RUNNING and process_alive(status):
+    if state == RUNNING and process_alive(status, pp.folder):
         pp.state = RUNNING
         return "busy"
     pp.state = PENDING
@@ -312,7 +336,8 @@ def _classify(pp: PlannedPoint, retry_failed: bool) -> str:
 def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None = None,
               jobs: int | None = None, out: str | os.PathLike | None = None,
               retry_failed: bool = False, scheduler: str | None = None, cluster: bool = False,
-              progress: bool = True, plan: Plan | None = None) -> RunSummary:
+              progress: bool = True, plan: Plan | None = None,
+              force: bool = False) -> RunSummary:
     """Run every point of a study (see the module docstring for resuming).
 
     Parameters
@@ -335,10 +360,14 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
     plan : Plan, optional
         An existing :func:`plan_study` result (then ``study``, ``backend`` and ``out``
         are ignored).
+    force : bool
+        Use an output folder that holds another study's manifest (kept as
+        ``manifest.<n>.json``).
 
     Returns
     -------
     RunSummary
+        ``interrupted`` (and ``signum``) after Ctrl-C or SIGTERM.
 
     Raises
     ------
@@ -348,7 +377,51 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
         If the backend's solver is not installed.
     OutputLocked
         If another dispatcher is using the output folder.
+    OtherStudy
+        If the output folder holds another study's manifest (and not ``force``).
+    ClusterError
+        For a ``[run.cluster]`` section whose prerequisites are missing, or a scheduler
+        that cannot be reached (before anything is written).
     """
+    seen: list[int] = []
+    with _sigterm_as_interrupt(seen):
+        try:
+            summary = _run_study(study, backend=backend, jobs=jobs, out=out,
+                                 retry_failed=retry_failed, scheduler=scheduler, cluster=cluster,
+                                 progress=progress, plan=plan, force=force)
+        except KeyboardInterrupt as err:
+            if seen and not isinstance(err, Terminated):
+                raise Terminated(*err.args) from None
+            raise
+    if seen:
+        summary.signum = seen[0]
+    return summary
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt(seen: list[int]) -> Iterator[None]:
+    """Turn the first SIGTERM into a :class:`Terminated` (a KeyboardInterrupt), so that
+    it stops the run as Ctrl-C does; later ones are ignored while the run stops."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        if seen:
+            return
+        seen.append(signum)
+        raise Terminated(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_study(study, *, backend, jobs, out, retry_failed, scheduler, cluster, progress, plan,
+               force) -> RunSummary:
+    from orchestrator.dispatch.cluster import check_cluster, open_client
     from orchestrator.dispatch.progress import SweepProgress
 
     plan = plan or plan_study(study, backend=backend, out=out)
@@ -363,80 +436,158 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
                                        "cluster's keyword arguments)"])
     opts = plan.study.run
     jobs = jobs or opts.jobs
-    with _locked(plan.out):
-        _lay_out(plan)
-        ran, skipped_done, not_retried, to_run = [], [], [], []
-        for pp in plan.unique:
-            verdict = _classify(pp, retry_failed)
-            if verdict == "skip-done":
-                skipped_done.append(pp)
-            elif verdict == "skip-failed":
-                not_retried.append(pp)
-            elif verdict == "run":
-                to_run.append(pp)
-        header = {**plan.header("run"), "solver": dataclasses.asdict(info)}
-        old = _old_manifest(plan.out)
-        header["created"] = old.get("created", now_iso()) if old else now_iso()
+    if cluster:  # its prerequisites, before anything is written or submitted
+        check_cluster(opts.cluster)
+    client = None
+    if scheduler:  # reachable? before anything is written
+        client, _ = open_client(scheduler)
+    try:
+        with _locked(plan.out):
+            _check_manifest(plan, force)
+            return _run_points(plan, jobs, retry_failed, client, cluster, progress, info,
+                               SweepProgress)
+    finally:
+        if client is not None:
+            with _quiet_dask():
+                client.close()
 
-        def save() -> None:
-            plan.sync_duplicates()
-            write_manifest(plan.out, header, [p.manifest_entry() for p in plan.points])
 
+def _run_points(plan, jobs, retry_failed, client, cluster, progress, info, SweepProgress):
+    opts = plan.study.run
+    _lay_out(plan)
+    ran, skipped_done, not_retried, to_run = [], [], [], []
+    for pp in plan.unique:
+        verdict = _classify(pp, retry_failed)
+        if verdict == "skip-done":
+            skipped_done.append(pp)
+        elif verdict == "skip-failed":
+            not_retried.append(pp)
+        elif verdict == "run":
+            to_run.append(pp)
+    header = {**plan.header("run"), "solver": dataclasses.asdict(info)}
+    old = _old_manifest(plan.out)
+    header["created"] = old.get("created", now_iso()) if old else now_iso()
+
+    def save() -> None:
+        plan.sync_duplicates()
+        write_manifest(plan.out, header, [p.manifest_entry() for p in plan.points])
+
+    save()
+    by_key = {pp.id: pp for pp in to_run}
+    bar = SweepProgress(len(to_run), done=len(skipped_done), failed=len(not_retried),
+                        enabled=progress)
+
+    def on_start(task: Task) -> None:
+        pp = by_key[task.key]
+        pp.state = RUNNING
+        bar.started(task.key, pp.folder, _simulated_total(pp.point.study))
         save()
-        by_key = {pp.id: pp for pp in to_run}
-        bar = SweepProgress(len(to_run), done=len(skipped_done), failed=len(not_retried),
-                            enabled=progress)
 
-        def on_start(task: Task) -> None:
-            by_key[task.key].state = RUNNING
-            bar.started(task.key)
-            save()
-
-        def on_finish(task: Task, status: dict[str, Any]) -> None:
-            pp = by_key[task.key]
-            pp.state = status.get("state", FAILED)
-            pp.error = status.get("error")
-            ran.append(pp)
-            bar.finished(task.key, pp.state)
-            save()
-
-        tasks = [Task(pp.id, pp.folder) for pp in to_run]
-        with bar:
-            if not tasks:  # nothing to do: start no cluster, submit no job
-                result = LocalResult({}, interrupted=False)
-            elif scheduler or cluster:
-                result = _run_on_dask(plan, tasks, scheduler, on_start, on_finish, bar)
-            else:
-                result = run_local(tasks, jobs=jobs, threads=opts.threads, gpu=opts.gpu,
-                                   on_start=on_start, on_finish=on_finish)
-        for pp in to_run:  # never started, or cut off: record what the folder says
-            if pp.state in (PENDING, RUNNING):
-                status = _status_or_empty(pp.folder)
-                pp.state = status.get("state") if status.get("state") in (DONE, FAILED) \
-                    else (INTERRUPTED if status else PENDING)
-                if pp.state == DONE and not is_done(pp.folder):
-                    pp.state = INTERRUPTED
+    def on_finish(task: Task, status: dict[str, Any]) -> None:
+        pp = by_key[task.key]
+        pp.state = status.get("state", FAILED)
+        pp.error = status.get("error")
+        ran.append(pp)
+        bar.finished(task.key, pp.state)
         save()
+
+    tasks = [Task(pp.id, pp.folder) for pp in to_run]
+    with bar:
+        if not tasks:  # nothing to do: start no cluster, submit no job
+            result = LocalResult({}, interrupted=False)
+        elif client is not None or cluster:
+            result = _run_on_dask(plan, tasks, client, on_start, on_finish, bar)
+        else:
+            result = run_local(tasks, jobs=jobs, threads=opts.threads, gpu=opts.gpu,
+                               on_start=on_start, on_finish=on_finish)
+    for pp in to_run:  # never started, or cut off: record what the folder says
+        if pp.state in (PENDING, RUNNING):
+            status = _status_or_empty(pp.folder)
+            pp.state = status.get("state") if status.get("state") in (DONE, FAILED) \
+                else (INTERRUPTED if status else PENDING)
+            if status.get("state") == RUNNING and process_alive(status, pp.folder):
+                pp.state = RUNNING  # a task of a cluster that stays up: still writing
+            if pp.state == DONE and not is_done(pp.folder):
+                pp.state = INTERRUPTED
+    save()
     return RunSummary(plan, ran, skipped_done, not_retried, interrupted=result.interrupted)
 
 
-def _run_on_dask(plan: Plan, tasks, scheduler, on_start, on_finish, bar):
+def _simulated_total(study: Study) -> float:
+    """The simulated time of a point's evolve stages (s): the progress display's measure."""
+    return float(sum(getattr(st, "duration", 0.0) or 0.0 for st in study.stages
+                     if getattr(st, "type", None) == "evolve"))
+
+
+def _run_on_dask(plan: Plan, tasks, client, on_start, on_finish, bar):
+    """Run on ``client`` (a scheduler address, closed by the caller), else on a cluster
+    of our own from ``[run.cluster]``."""
     from orchestrator.dispatch.cluster import mark_interrupted, open_client, run_dask
 
-    client, own = open_client(scheduler, None if scheduler else plan.study.run.cluster)
+    own = None
+    if client is None:
+        # its worker processes ignore SIGINT (inherited): a terminal's Ctrl-C reaches the
+        # whole process group, and it is this process that stops the run
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) \
+            if threading.current_thread() is threading.main_thread() else None
+        try:
+            client, own = open_client(None, plan.study.run.cluster)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
     result = None
     try:
         result = run_dask(client, tasks, threads=plan.study.run.threads, gpu=plan.study.run.gpu,
                           on_start=on_start, on_finish=on_finish, on_running=bar.set_running)
     finally:
-        client.close()
         if own is not None:
-            own.close()
+            with _quiet_dask():
+                client.close()
+                own.close()
     if result.interrupted and own is not None:  # its workers are gone now
         for task in tasks:
             if task.key not in result.statuses:
                 mark_interrupted(task.folder)
     return result
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence Dask's logging while a client or cluster shuts down (after Ctrl-C it logs
+    dozens of lines of tracebacks about cancelled tasks and closed connections)."""
+    import logging
+
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def _check_manifest(plan: Plan, force: bool) -> None:
+    """Refuse an output folder holding another study's manifest, unless ``force``; then
+    keep that manifest as ``manifest.<n>.json`` (and ``manifest.<n>.csv``)."""
+    old = _old_manifest(plan.out)
+    if not old or (old.get("study") == plan.study.name
+                   and old.get("source") == _absolute(plan.source)):
+        return
+    what = f"study {old.get('study')!r}" + (f" ({old['source']})" if old.get("source") else "")
+    if not force:
+        raise OtherStudy(f"{plan.out} holds the runs of another {what}; choose another --out, "
+                         "or pass --force to use it anyway (its manifest is kept as "
+                         "manifest.<n>.json)")
+    n = 1
+    stem = MANIFEST_FILE.removesuffix(".json")
+    while (plan.out / f"{stem}.{n}.json").exists():
+        n += 1
+    os.replace(plan.out / MANIFEST_FILE, plan.out / f"{stem}.{n}.json")
+    csv_file = plan.out / MANIFEST_CSV
+    if csv_file.is_file():
+        os.replace(csv_file, plan.out / f"{stem}.{n}.csv")
 
 
 def _status_or_empty(folder: Path) -> dict[str, Any]:

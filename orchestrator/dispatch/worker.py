@@ -9,7 +9,8 @@ process per point, so a crash in one point never touches another; a Dask task ca
 :func:`run_point` in the Dask worker's process. Users who submit their own jobs may
 call the module directly on a folder written by ``mmstudy scripts``.
 
-Exit status: 0 done, 1 failed, 130 interrupted.
+Exit status: 0 done, 1 failed, 2 not a point folder, 3 another process is writing the
+point, 130 interrupted.
 
 Examples
 --------
@@ -35,7 +36,8 @@ from typing import Any
 
 from orchestrator.dispatch.folders import (DONE, FAILED, HEARTBEAT_S, INTERRUPTED, LOG_FILE,
                                            OUTPUT_DIR, POINT_FILE, RUNNING, STATUS_FILE,
-                                           archive_attempt, now_iso, read_json, write_status)
+                                           PointBusy, archive_attempt, hold_point, now_iso,
+                                           read_json, write_status)
 
 __all__ = ["run_point", "load_backend", "exit_code", "main"]
 
@@ -84,12 +86,26 @@ def run_point(folder: str | os.PathLike, *, threads: int | None = None, gpu: int
     dict
         The status written to ``status.json`` (``state`` done, failed or interrupted).
         Errors are recorded there, not raised: a failed point must not stop a sweep.
+
+    Raises
+    ------
+    PointBusy
+        If another live process is writing the folder (it holds the point's writer
+        lock); nothing is touched then.
     """
-    global _finishing
     folder = Path(folder).resolve()
     info = read_json(folder / POINT_FILE)
     if not isinstance(info, dict):
         raise FileNotFoundError(f"{folder}: no {POINT_FILE}; not a point folder of mmstudy")
+    lock = hold_point(folder)  # held until this attempt's final status is written
+    try:
+        return _run_locked(folder, info, threads=threads, gpu=gpu, prepare=prepare)
+    finally:
+        lock.close()
+
+
+def _run_locked(folder: Path, info: dict[str, Any], *, threads, gpu, prepare) -> dict[str, Any]:
+    global _finishing
     if prepare:
         archive_attempt(folder)
     status: dict[str, Any] = {
@@ -251,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except PointBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
     return exit_code(status)
 
 

@@ -49,13 +49,28 @@ def read_toml(path: str | os.PathLike) -> dict[str, Any]:
     """Parse a TOML file, turning syntax errors into :class:`StudyError`."""
     p = Path(path)
     try:
-        text = p.read_text()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{p}: no such study file") from None
-    try:
-        return tomllib.loads(text)
+        return tomllib.loads(_read_text(p))
     except tomllib.TOMLDecodeError as err:
         raise StudyError(str(p), [f"not valid TOML: {err}"]) from None
+
+
+def _read_text(p: Path) -> str:
+    """The study file's text; a folder, an unreadable or a binary file is a :class:`StudyError`."""
+    if p.is_dir():
+        raise StudyError(str(p), ["is a folder, not a study file: expected a .toml study file"])
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{p}: no such study file") from None
+    except OSError as err:
+        raise StudyError(str(p), [f"cannot be read ({err.strerror or err}): expected a "
+                                  ".toml study file"]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise StudyError(str(p), [f"not a text (UTF-8) file (byte {err.start} is "
+                                  f"{data[err.start:err.start + 1]!r}): expected a .toml "
+                                  "study file"]) from None
 
 
 def load_study(path: str | os.PathLike) -> Study:
@@ -79,7 +94,7 @@ def load_study(path: str | os.PathLike) -> Study:
     """
     p = Path(path)
     data = read_toml(p)
-    return validate_study(data, source=str(p), text=p.read_text(), base_dir=p.parent)
+    return validate_study(data, source=str(p), text=_read_text(p), base_dir=p.parent)
 
 
 def validate_study(data: Mapping[str, Any], *, source: str = "<study>", text: str | None = None,

@@ -135,3 +135,24 @@ class CrashBackend(BuiltinBackend):
         log.write("about to crash\n")
         log.flush()
         os._exit(3)
+
+
+class SlowBackend(BuiltinBackend):
+    """The built-in solver, waiting (up to a minute) for ``<out>/release`` first."""
+
+    name = "slow"
+
+    def execute(self, study, folder, *, log, threads=None, gpu=None):
+        release = Path(folder).parent / "release"
+        log.write("waiting for release\n")
+        log.flush()
+        wait_for(release.exists, timeout=60)
+        super().execute(study, folder, log=log, threads=threads, gpu=gpu)
+
+
+def run_point_elsewhere(folder: str) -> None:
+    """Run a point in a process started like a Dask worker (multiprocessing spawn: its
+    command line is ``python -c 'from multiprocessing.spawn import ...'``)."""
+    from orchestrator.dispatch.worker import run_point
+
+    run_point(folder)
