@@ -24,7 +24,7 @@ Output (``execute``) goes to ``run.out/``: ``stage<k>_<type>.odt`` (a row at the
 every driver stage) and ``stage<k>_<type>-Oxs_*Driver-Magnetization-*.omf``, plus the
 initial state (iteration 0) of stage 0; ``run.json`` (the periodic axes, which OVF does
 not record) and ``boxsi.log``. :func:`analysis.open_run` combines the stages in
-order (``analysis.runs``): evolve stages advance the clock, minimise and relax stages
+order (``analysis.time_axis``): evolve stages advance the clock, minimise and relax stages
 take no time (as mumax3's ``minimize()``/``relax()`` and the built-in solver), so ``t``
 is the same on every backend.
 
