@@ -17,7 +17,6 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +32,7 @@ from analysis.tables import read_table
 from mmstudy.layout import POINT_FILE
 
 _TIME_RTOL = 1e-9
+from mmstudy.timegrid import add_times, grid_time, sub_times
 #: stage types that take no simulated time (as mumax3's minimize() and relax())
 _TIMELESS_STAGES = {"minimize", "relax"}
 
@@ -82,21 +82,7 @@ def _join_stages(run: RunFiles, partial_last_row: PartialRow, axis: "_StageAxis"
     return table_df, clock
 
 
-def _add(a: float, b: float) -> float:
-    """``a + b`` as the float nearest the decimal sum of the numbers as written (their
-    shortest ``repr``): ``_add(1e-10, 5e-11) == 1.5e-10``, not ``1.5000000000000002e-10``."""
-    return float(Decimal(repr(float(a))) + Decimal(repr(float(b))))
-
-
-def _sub(a: float, b: float) -> float:
-    """``a - b`` as :func:`_add` adds."""
-    return float(Decimal(repr(float(a))) - Decimal(repr(float(b))))
-
-
-def _grid(start: float, n: int, step: float) -> float:
-    """``start + n × step`` as :func:`_add` adds (the built-in solver's
-    ``orchestrator.solver.output.grid_time``, which writes its times)."""
-    return float(Decimal(repr(float(start))) + int(n) * Decimal(repr(float(step))))
+_add, _sub, _grid = add_times, sub_times, grid_time  # mmstudy.timegrid, as the writer
 
 
 #: OOMMF's "Stage simulation time: <t> s" in an OVF header's Desc lines

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -37,21 +36,10 @@ import numpy as np
 from analysis.atomic import atomic_open
 from analysis.ovf import write_ovf
 from mmstudy.layout import BUILTIN_SOLVER, RUN_META, TABLE_FILE
+from mmstudy.timegrid import grid_time  # re-exported: the save grid's exact times
 from orchestrator.solver.mesh import Mesh
 
 __all__ = ["RunWriter", "RUN_META", "grid_time"]
-
-
-def grid_time(start: float, n: int, step: float) -> float:
-    """``start + n × step`` as the float nearest the decimal result of the numbers as
-    written (their shortest ``repr``), so the times of a save grid are the ones a user
-    types: ``grid_time(0, 10, 1e-11) == 1e-10`` (where ``10 * 1e-11`` is
-    ``9.999999999999999e-11``) and ``grid_time(1e-10, 5, 1e-11) == 1.5e-10``.
-
-    >>> grid_time(0.0, 10, 1e-11), grid_time(2e-10, 3, 5e-12), grid_time(1e-10, 0, 1e-11)
-    (1e-10, 2.15e-10, 1e-10)
-    """
-    return float(Decimal(repr(float(start))) + int(n) * Decimal(repr(float(step))))
 
 
 class RunWriter:
