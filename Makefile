@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the papers: every folder of orchestrator/papers/ with a paper.toml (make <paper>,
+# make <paper>-quick); BACKEND=builtin|oommf|mumax3 picks the solver
+PAPERS := $(notdir $(patsubst %/paper.toml,%,$(wildcard orchestrator/papers/*/paper.toml)))
+BACKEND ?= builtin
 
-.PHONY: help setup test check-wheel test-slow demo bench validate clean janus janus-quick
+.PHONY: help setup test check-wheel test-slow demo bench validate clean papers-quick \
+	paper-report $(PAPERS) $(addsuffix -quick,$(PAPERS))
 
 help:
 	@echo "make demo      set up .venv and run the demo (built-in solver, analysis, OOMMF data)"
@@ -14,8 +19,11 @@ help:
 	@echo "make test-slow run the long physics checks (pytest -m slow)"
 	@echo "make bench     measure reader and analysis speed; writes benchmarks/results/*.md"
 	@echo "make validate  run the full solver-vs-OOMMF comparisons; writes validation/report.md"
-	@echo "make janus     reproduce paper 000 (Janus skyrmion), ~1 h 45 min on 2 cores; reports/janus/full/"
-	@echo "make janus-quick  the same, coarser and shorter (~8 min); reports/janus/quick/"
+	@echo "make <paper>   reproduce a paper: run its studies, analyse, write reports/<paper>/full/"
+	@echo "make <paper>-quick  the same, coarser and shorter; reports/<paper>/quick/"
+	@echo "make papers-quick   every paper's quick mode"
+	@echo "make paper-report P=<paper> [QUICK=1]  write a paper's report again from its finished runs"
+	@echo "               papers: $(PAPERS) (times: $(BIN)/python -m orchestrator.papers list)"
 	@echo "               (BACKEND=builtin|oommf|mumax3, default builtin)"
 
 $(STAMP): pyproject.toml
@@ -51,14 +59,21 @@ bench: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/python -m orchestrator.validate validation
 
-# paper 000 (orchestrator/papers/janus): runs studies/janus/*.toml into runs/janus*/ (resumed
-# on rerun) and writes reports/janus/
-BACKEND ?= builtin
-janus: $(STAMP)
-	$(BIN)/python -m orchestrator.papers.janus --backend $(BACKEND)
+# the papers (orchestrator/papers/<paper>/paper.toml): `make janus` runs the paper's study
+# files into runs/janus/<backend>/ (resumed on rerun) and writes reports/janus/full/;
+# `make janus-quick` the same with its quick overrides (runs/janus-quick/, reports/janus/quick/)
+$(PAPERS): %: $(STAMP)
+	$(BIN)/python -m orchestrator.papers run $@ --backend $(BACKEND)
 
-janus-quick: $(STAMP)
-	$(BIN)/python -m orchestrator.papers.janus --quick --backend $(BACKEND)
+$(addsuffix -quick,$(PAPERS)): %-quick: $(STAMP)
+	$(BIN)/python -m orchestrator.papers run $* --quick --backend $(BACKEND)
+
+papers-quick: $(addsuffix -quick,$(PAPERS))
+
+# the report again from finished runs, running nothing: make paper-report P=janus [QUICK=1]
+paper-report: $(STAMP)
+	@test -n "$(P)" || { echo "make paper-report P=<paper> [QUICK=1]; papers: $(PAPERS)"; exit 2; }
+	$(BIN)/python -m orchestrator.papers report $(P)$(if $(filter 1 yes true,$(QUICK)), --quick) --backend $(BACKEND)
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .hypothesis

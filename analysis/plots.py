@@ -66,6 +66,7 @@ def plot_mz_map(
     overwrite: bool = False,
     ax=None,
     colorbar: bool = True,
+    component: str = "z",
 ):
     """m_z colour map of one layer with in-plane arrows and detected centres.
 
@@ -86,6 +87,8 @@ def plot_mz_map(
         Draw there (default: a new figure).
     colorbar : bool
         Add the m_z colour bar (off when several maps share one).
+    component : {"z", "x", "y"}
+        The component shown in colour (default m_z).
 
     Returns
     -------
@@ -93,7 +96,7 @@ def plot_mz_map(
     """
     m = m.transpose("y", "x", "c")
     x_nm, y_nm = m.x.values * 1e9, m.y.values * 1e9
-    mz = m.sel(c="z").values
+    mz = m.sel(c=component).values
     fig, ax = _axes(ax, (5.2, 4.6))
     im = ax.pcolormesh(x_nm, y_nm, mz, cmap="RdBu_r", vmin=-1, vmax=1, shading="nearest")
     step = max(1, max(len(x_nm), len(y_nm)) // arrows)
@@ -105,7 +108,7 @@ def plot_mz_map(
         legend_outside(ax)
     ax.set(xlabel="x (nm)", ylabel="y (nm)", aspect="equal", title=title)
     if colorbar:
-        fig.colorbar(im, ax=ax, label="$m_z$", shrink=0.9)
+        fig.colorbar(im, ax=ax, label=f"$m_{component}$", shrink=0.9)
     return _save(fig, path, overwrite)
 
 

@@ -2,8 +2,9 @@
 
 Sub-commands: ``info`` (summarise a file or run), ``export`` (a run to
 netCDF/zarr), ``analyze`` (detect, track and summarise skyrmions), ``run`` (run a
-study's points, :mod:`orchestrator.dispatch`), ``scripts`` (write them without running)
-and ``solvers`` (which solvers were found).
+study's points, :mod:`orchestrator.dispatch`), ``scripts`` (write them without running),
+``solvers`` (which solvers were found) and ``paper`` (reproduce a paper: ``paper list``,
+``paper run NAME``, ``paper report NAME``; :mod:`orchestrator.papers.cli`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typer.core import TyperGroup
 
 from analysis.errors import FormatError
 from mmstudy.layout import MANIFEST_FILE
+from orchestrator.papers.cli import paper_app
 
 _DEBUG_KEY = "mmstudy.debug"
 
@@ -64,6 +66,9 @@ app = typer.Typer(
     add_completion=False,
     cls=_GuardedGroup,
 )
+app.add_typer(paper_app, name="paper",
+              help="Reproduce papers: list them, run one (its studies, analysis, figures "
+                   "and report), or write its report again from finished runs.")
 
 
 @app.callback()

@@ -7,8 +7,10 @@ Usage::
 runs every comparison of the solver issue's "Correctness against OOMMF" list that
 has an OOMMF fixture (``tests/data/oommf``, see its README) and writes
 ``OUTDIR/report.md`` (each check: our value, OOMMF's, the deviation, the tolerance,
-pass/fail) and ``OUTDIR/sp4_m.png`` (⟨m⟩(t) of standard problem 4, ours against
-OOMMF's, and the deviation). The exit status is 1 when a check fails.
+pass/fail), ``OUTDIR/summary.json`` (every check as a claim, the schema every paper
+report writes: :mod:`orchestrator.papers.markdown`) and ``OUTDIR/sp4_m.png`` (⟨m⟩(t) of
+standard problem 4, ours against OOMMF's, and the deviation). The exit status is 1 when
+a check fails.
 
 The checks
 ----------
@@ -45,10 +47,13 @@ import numpy as np
 
 from mmstudy.constants import GAMMA0, MU0
 from mmstudy.layout import TABLE_FILE
+from orchestrator.papers import markdown
+from orchestrator.papers.claims import Claim
 
 __all__ = [
-    "Check", "FIXTURES", "Sp4Result", "SkyrmionResult", "run_sp4", "relax_skyrmion",
-    "skyrmion_checks", "sp4_checks", "term_checks", "write_report", "main",
+    "Check", "FIXTURES", "REASONS", "Sp4Result", "SkyrmionResult", "run_sp4",
+    "relax_skyrmion", "skyrmion_checks", "sp4_checks", "term_checks", "check_to_claim",
+    "write_report", "main",
 ]
 
 #: The OOMMF fixtures shipped with the tests.
@@ -112,6 +117,31 @@ SKYRMION_E_TOL = 1e-12
 #: OOMMF's stopping criterion in fixture_skyrmion.mif (``stopping_mxHxm``), A/m.
 SKYRMION_TORQUE = 1e-4
 
+#: Each tolerance's justification in one line (the full argument is the comment above
+#: it), keyed by the constant's name; ``SP4_CROSSING`` is the zero crossing's tolerance,
+#: derived from SP4_M_TOL. A report claim's ``reason``.
+REASONS = {
+    "FIELD_TOL": "the issue's ~1e-9 relative: same discretisation as OOMMF, so only "
+                 "round-off is left (achieved ≤ 1e-14)",
+    "SP4_M_TOL": "floor ~2e-9 from the spline through OOMMF's rows and OOMMF's own "
+                 "stepping error; 1e-8 is ~2.5× the worst achieved, 1000× below "
+                 "inter-solver differences",
+    "SP4_CROSSING": "what an error of SP4_M_TOL in ⟨mx⟩ moves the root by: "
+                    "SP4_M_TOL / |d⟨mx⟩/dt| at OOMMF's crossing",
+    "SKYRMION_TORQUE": "OOMMF's stopping criterion (stopping_mxHxm 1e-4 A/m); "
+                       "max|m×H| is the same quantity for |m| = 1",
+    "SKYRMION_DM_TOL": "two states each with residual torque ≤ 1e-4 A/m lie within "
+                       "~1e-9 (≈ 4e-6 per A/m); 10× for softer directions",
+    "SKYRMION_R_TOL": "SKYRMION_DM_TOL over |∂m_z/∂r| ≈ 0.28 /nm at the contour "
+                      "allows ~4e-8 nm",
+    "SKYRMION_Q_TOL": "Q moves by ≲ 43 δ = 4e-7 for |Δm| ≤ δ = SKYRMION_DM_TOL",
+    "SKYRMION_E_TOL": "the energy is stationary at a minimum: only round-off of "
+                      "summing the terms (~1e-15) is left",
+}
+
+#: The rule a check of each section falls back on when it names none.
+_SECTION_RULES = {"terms": "FIELD_TOL", "sp4": "SP4_M_TOL", "skyrmion": "SKYRMION_DM_TOL"}
+
 # The OOMMF fixtures' parameters.
 SP4 = dict(n=(200, 50, 1), cell=(2.5 * NM, 2.5 * NM, 3 * NM), Ms=8e5, A=1.3e-11,
            alpha=0.02, gamma0=GAMMA0, B=(-24.6e-3, 4.3e-3, 0.0))
@@ -144,7 +174,10 @@ def load_field(path: str | Path) -> np.ndarray:
 class Check:
     """One line of the report.
 
-    ``tolerance=None`` marks an informational line (always passes).
+    ``tolerance=None`` marks an informational line (always passes). ``rule`` names the
+    tolerance (a key of :data:`REASONS`; by default the constant of the same value, or the
+    section's usual one) and ``measure`` says in words what ``deviation`` is
+    (``|ours − OOMMF|`` by default).
     """
 
     section: str
@@ -155,6 +188,8 @@ class Check:
     tolerance: float | None
     unit: str = ""
     note: str = ""
+    rule: str = ""
+    measure: str = ""
 
     @property
     def passed(self) -> bool:
@@ -189,10 +224,11 @@ def term_checks(fixtures: Path = FIXTURES) -> list[Check]:
             dev = float(np.abs(H - ref).max() / np.abs(ref).max())
             checks.append(Check("terms", f"{label}: field", float(np.abs(H).max()),
                                 float(np.abs(ref).max()), dev, FIELD_TOL, "A/m",
-                                "max|H| shown; deviation max|ΔH|/max|H_OOMMF|"))
+                                "max|H| shown; deviation max|ΔH|/max|H_OOMMF|",
+                                "FIELD_TOL", "max|ΔH|/max|H_OOMMF|"))
         E, E_ref = term.energy(m), float(table[column].iloc[-1])
         checks.append(Check("terms", f"{label}: energy", E, E_ref, _relative(E, E_ref),
-                            FIELD_TOL, "J", "relative"))
+                            FIELD_TOL, "J", "relative", "FIELD_TOL", "|ΔE|/|E_OOMMF|"))
 
     p = FIELDS
     m = load_m(fixtures / "ovf2-bin8-m.omf")
@@ -364,15 +400,17 @@ def sp4_checks(results: list[Sp4Result]) -> list[Check]:
         checks.append(Check(
             "sp4", f"max |Δ⟨m⟩| over {span}", r.max_deviation, 0.0, r.max_deviation,
             SP4_M_TOL, "", f"at t = {r.t_max_deviation * 1e9:.3f} ns; {r.steps} steps, "
-            f"{r.wall:.0f} s"))
+            f"{r.wall:.0f} s", "SP4_M_TOL", "max over t, i of |⟨m_i⟩ − ⟨m_i⟩_OOMMF|"))
         checks.append(Check(
             "sp4", f"first zero of ⟨mx⟩ ({span})", r.crossing * 1e9, r.crossing_oommf * 1e9,
             abs(r.crossing - r.crossing_oommf) * 1e9, r.crossing_tolerance * 1e9, "ns",
-            f"OOMMF's first negative row: {r.first_negative_oommf * 1e9:.4f} ns"))
+            f"OOMMF's first negative row: {r.first_negative_oommf * 1e9:.4f} ns",
+            "SP4_CROSSING", "|t₀ − t₀_OOMMF|"))
         for i, c in enumerate("xyz"):
             checks.append(Check(
                 "sp4", f"⟨m{c}⟩ at {r.t[-1] * 1e9:g} ns ({span})", float(r.m[-1, i]),
-                float(r.m_oommf[-1, i]), float(r.deviation[-1, i]), SP4_M_TOL))
+                float(r.m_oommf[-1, i]), float(r.deviation[-1, i]), SP4_M_TOL,
+                rule="SP4_M_TOL", measure=f"|⟨m{c}⟩ − ⟨m{c}⟩_OOMMF|"))
     return checks
 
 
@@ -481,16 +519,18 @@ def skyrmion_checks(results: list[SkyrmionResult]) -> list[Check]:
         checks += [
             Check("skyrmion", f"stopping: max|m×H| ({how})", r.max_torque, r.max_torque_oommf,
                   r.max_torque, SKYRMION_TORQUE, "A/m",
-                  f"{r.reason}, {r.steps} steps, {r.wall:.1f} s; OOMMF: Max_mxHxm"),
+                  f"{r.reason}, {r.steps} steps, {r.wall:.1f} s; OOMMF: Max_mxHxm",
+                  "SKYRMION_TORQUE", "our max|m×H|"),
             Check("skyrmion", f"max |Δm| over the film ({how})", r.max_dm, 0.0, r.max_dm,
-                  SKYRMION_DM_TOL),
+                  SKYRMION_DM_TOL, rule="SKYRMION_DM_TOL", measure="max over cells of |Δm|"),
             Check("skyrmion", f"m_z = 0 contour radius ({how})", r.radius / NM,
                   r.radius_oommf / NM, abs(r.radius - r.radius_oommf) / NM,
-                  SKYRMION_R_TOL / NM, "nm"),
+                  SKYRMION_R_TOL / NM, "nm", rule="SKYRMION_R_TOL", measure="|Δr|"),
             Check("skyrmion", f"Q, fd2 ({how})", r.Q, r.Q_oommf, abs(r.Q - r.Q_oommf),
-                  SKYRMION_Q_TOL),
+                  SKYRMION_Q_TOL, rule="SKYRMION_Q_TOL", measure="|ΔQ|"),
             Check("skyrmion", f"total energy ({how})", r.energy, r.energy_oommf,
-                  _relative(r.energy, r.energy_oommf), SKYRMION_E_TOL, "J", "relative"),
+                  _relative(r.energy, r.energy_oommf), SKYRMION_E_TOL, "J", "relative",
+                  "SKYRMION_E_TOL", "|ΔE|/|E_OOMMF|"),
         ]
     return checks
 
@@ -499,22 +539,66 @@ def skyrmion_checks(results: list[SkyrmionResult]) -> list[Check]:
 # The report
 # ---------------------------------------------------------------------------------
 
-def _fmt(v) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None:
-        return "—"
-    v = float(v)
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e4:
-        return f"{v:.10g}"
-    return f"{v:.4e}"
+#: Each section of the report: its title and the prose above its table.
+SECTIONS = {
+    "terms": ("Per-term effective fields and energies",
+              "Each term alone on OOMMF's fixed states; deviation: max|ΔH| / max|H_OOMMF| "
+              "for fields, relative for energies."),
+    "sp4": ("muMAG standard problem 4, field 1",
+            "From OOMMF's s-state (`sp4-sstate.omf`); ⟨m⟩ every 1 ps against OOMMF's "
+            "rows (`sp4.odt`, every step) interpolated by a cubic spline; zero crossings "
+            "are roots of cubic splines through each run's rows."),
+    "skyrmion": ("The relaxed skyrmion (`fixture_skyrmion.mif`)",
+                 "Relaxed from OOMMF's initial disk (core down, r < 8 nm). Stopping "
+                 "criterion: max over cells of |m×H| ≤ 1e-4 A/m, which for |m| = 1 is "
+                 "OOMMF's `Max_mxHxm` (A/m) and its `stopping_mxHxm 1e-4`. Radius: "
+                 "`find_objects` r_contour; Q: `topological_charge(method='fd2')` "
+                 "(discretisedfield: −0.894 on the 6ngbr state)."),
+}
+
+TITLE = "The built-in solver against OOMMF"
 
 
-def _cell(text: str) -> str:
-    """Text for a Markdown table cell (``|`` escaped)."""
-    return text.replace("|", "\\|")
+def check_to_claim(check: Check) -> Claim:
+    """``check`` as the typed claim every report prints and every ``summary.json`` holds:
+    the deviation against the tolerance (``<=``), OOMMF's value as the reference, the
+    tolerance in words and the reason for it (:data:`REASONS`). An informational check
+    (``tolerance=None``) is an observation.
+
+    >>> c = check_to_claim(Check("terms", "exchange: energy", 1.0, 1.0, 2e-15, FIELD_TOL,
+    ...                          "J", "relative", "FIELD_TOL", "|ΔE|/|E_OOMMF|"))
+    >>> c.holds, c.test, c.threshold, c.tolerance
+    (True, '<=', 1e-09, '|ΔE|/|E_OOMMF| ≤ 1e-09')
+    >>> c.reason == REASONS["FIELD_TOL"], c.details["unit"]
+    (True, 'J')
+    """
+    rule = check.rule or _rule_of(check)
+    measure = check.measure or "|ours − OOMMF|"
+    if check.tolerance is None:
+        words = f"{measure}: shown, not tested"
+    else:
+        # a relative measure (a ratio) has no unit
+        unit = f" {check.unit}" if check.unit and "/" not in measure else ""
+        words = f"{measure} ≤ {markdown.fmt(check.tolerance)}{unit}"
+    return Claim(
+        figure=check.section, name=check.name, what=check.name, holds=check.passed,
+        value=check.deviation, test="<=", threshold=check.tolerance, reference=check.oommf,
+        tolerance=words, reason=REASONS.get(rule, ""), observation=check.tolerance is None,
+        details={"ours": check.ours, "oommf": check.oommf, "unit": check.unit,
+                 "note": check.note})
+
+
+def _rule_of(check: Check) -> str:
+    """The rule of a check that names none: the tolerance constant of the same value
+    (the section's usual one among several), else the section's usual one."""
+    same = [k for k in REASONS if check.tolerance is not None
+            and globals().get(k) == check.tolerance]
+    default = _SECTION_RULES.get(check.section, "")
+    return same[0] if len(same) == 1 and default not in same else default
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now().astimezone()
 
 
 def plot_sp4(results: list[Sp4Result], path: Path, fixtures: Path = FIXTURES) -> None:
@@ -555,19 +639,22 @@ def plot_sp4(results: list[Sp4Result], path: Path, fixtures: Path = FIXTURES) ->
 
 def write_report(folder: str | Path, checks: list[Check], *, sp4: list[Sp4Result] = (),
                  wall: float | None = None, fixtures: Path = FIXTURES) -> Path:
-    """Write ``folder/report.md`` (and ``folder/sp4_m.png`` when sp4 runs are given)."""
+    """Write ``folder/report.md`` and ``folder/summary.json`` (and ``folder/sp4_m.png``
+    when sp4 runs are given); returns the path of ``report.md``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if sp4:
         plot_sp4(list(sp4), folder / "sp4_m.png", fixtures)
+    now = _now()
     n_fail = sum(not c.passed for c in checks)
+    claims = [check_to_claim(c) for c in checks]
     import scipy
 
     lines = [
-        "# The built-in solver against OOMMF",
+        f"# {TITLE}",
         "",
         f"Written by `make validate` (`python -m orchestrator.validate`) on "
-        f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: "
+        f"{now:%Y-%m-%d %H:%M %Z}: "
         f"{len(checks) - n_fail} of {len(checks)} checks pass"
         + (f", **{n_fail} fail**." if n_fail else "."),
         f"Python {platform.python_version()}, numpy {np.__version__}, "
@@ -578,37 +665,30 @@ def write_report(folder: str | Path, checks: list[Check], *, sp4: list[Sp4Result
         "Tolerances and their justification: `orchestrator/validate.py`.",
         "",
     ]
-    sections = {
-        "terms": ("Per-term effective fields and energies",
-                  "Each term alone on OOMMF's fixed states; deviation: max|ΔH| / max|H_OOMMF| "
-                  "for fields, relative for energies."),
-        "sp4": ("muMAG standard problem 4, field 1",
-                "From OOMMF's s-state (`sp4-sstate.omf`); ⟨m⟩ every 1 ps against OOMMF's "
-                "rows (`sp4.odt`, every step) interpolated by a cubic spline; zero crossings "
-                "are roots of cubic splines through each run's rows."),
-        "skyrmion": ("The relaxed skyrmion (`fixture_skyrmion.mif`)",
-                     "Relaxed from OOMMF's initial disk (core down, r < 8 nm). Stopping "
-                     "criterion: max over cells of |m×H| ≤ 1e-4 A/m, which for |m| = 1 is "
-                     "OOMMF's `Max_mxHxm` (A/m) and its `stopping_mxHxm 1e-4`. Radius: "
-                     "`find_objects` r_contour; Q: `topological_charge(method='fd2')` "
-                     "(discretisedfield: −0.894 on the 6ngbr state)."),
-    }
-    for key, (title, text) in sections.items():
-        rows = [c for c in checks if c.section == key]
+    figures = {}
+    for key, (title, text) in SECTIONS.items():
+        rows = [(c, claim) for c, claim in zip(checks, claims) if c.section == key]
         if not rows:
             continue
-        lines += [f"## {title}", "", text, "",
-                  "| check | ours | OOMMF | deviation | tolerance | unit | result | note |",
-                  "| --- | ---: | ---: | ---: | ---: | --- | --- | --- |"]
-        for c in rows:
-            lines.append(f"| {_cell(c.name)} | {_fmt(c.ours)} | {_fmt(c.oommf)} "
-                         f"| {_fmt(c.deviation)} | {_fmt(c.tolerance)} | {c.unit} | "
-                         f"{'pass' if c.passed else '**FAIL**'} | {_cell(c.note)} |")
-        lines.append("")
+        table = [{"check": c.name, "ours": markdown.fmt(c.ours, ".10g"),
+                  "OOMMF": markdown.fmt(c.oommf, ".10g"),
+                  "deviation": markdown.fmt(c.deviation, ".4g"),
+                  "tolerance": markdown.fmt(c.tolerance, ".4g"), "unit": c.unit,
+                  "result": "pass" if c.passed else "**FAIL**", "note": c.note}
+                 for c, _ in rows]
+        lines += [f"## {title}", "", text, "", markdown.md_table(table), "",
+                  markdown.claims_details([claim for _, claim in rows]), ""]
+        pngs = []
         if key == "sp4" and sp4:
             lines += ["![⟨m⟩(t): mmstudy against OOMMF](sp4_m.png)", ""]
-    path = folder / "report.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+            pngs = ["sp4_m.png"]
+        figures[key] = {"title": title, "claims": [claim.as_dict() for _, claim in rows],
+                        "pngs": pngs}
+    path = markdown.write_text(folder / "report.md", "\n".join(lines))
+    markdown.write_summary(folder / "summary.json", {
+        "report": "validate", "title": TITLE, "written": now.isoformat(timespec="seconds"),
+        "command": "python -m orchestrator.validate", "counts": markdown.claim_counts(claims),
+        "figures": figures, "wall_s": wall})
     return path
 
 

@@ -62,10 +62,11 @@ def test_a_checkout_finds_its_own_folders():
     assert resources.template_dir().resolve() == REPO / "mx3_templates"
     assert resources.studies_dir().resolve() == REPO / "studies"
     assert resources.checkout_root().resolve() == REPO
-    from orchestrator.papers.janus.pipeline import default_out
+    from orchestrator.papers.janus import PAPER
+    from orchestrator.papers.pipeline import default_out
 
-    assert default_out(True, "builtin") == resources.checkout_root() / "runs" / "janus-quick" \
-        / "builtin"
+    assert default_out(PAPER, True, "builtin") == resources.checkout_root() / "runs" / \
+        "janus-quick" / "builtin"
 
 
 def test_every_package_is_listed_in_pyproject():

@@ -104,9 +104,13 @@ assert ds.sizes.get("D") == 2 and "m" in ds, ds
 studies = [s for s in list_studies() if not s.endswith("quick.toml")]
 for s in studies:
     mmstudy.load_study(study_path(s))
-from orchestrator.papers.janus.pipeline import default_out, load_studies
-assert len(load_studies(True)) == 5
-assert Path.cwd() in default_out(True, "builtin").parents, default_out(True, "builtin")
+from orchestrator.papers import registry
+from orchestrator.papers.pipeline import default_out, load_studies
+paper = registry.get("janus")
+assert not paper.problems(), paper.problems()
+assert len(load_studies(paper, True)) == 5
+out = default_out(paper, True, "builtin")
+assert Path.cwd() in out.parents, out
 print(f"open_runs: {dict(ds.sizes)}; loaded {len(studies)} shipped studies and the paper's "
       "quick studies")
 """
@@ -231,6 +235,9 @@ def check(tmp: Path) -> None:
             f"expected 2 finished points with run.out/m000000.ovf and table.txt in {out}")
     print("    " + _run("open the runs, load the shipped studies",
                         [str(vpy), "-c", RESULTS, str(out)], cwd=work, env=env).splitlines()[-1])
+    listing = _run("mmstudy paper list", [mmstudy, "paper", "list"], cwd=work, env=env)
+    _expect("mmstudy paper list", "janus:" in listing and "not complete" not in listing,
+            f"expected paper janus, complete (its paper.toml and templates shipped):\n{listing}")
     print(f"wheel check passed in {time.perf_counter() - t0:.0f} s ({wheels[0].name})")
 
 

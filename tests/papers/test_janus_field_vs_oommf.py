@@ -19,9 +19,10 @@ import analysis
 from analysis.interface import interface_offset
 from orchestrator.backends.builtin import BuiltinBackend
 from orchestrator.backends.oommf import OOMMFBackend
-from orchestrator.papers.janus import STUDIES_DIR
 from analysis.detection import find_objects
-from orchestrator.papers.janus.analyse import _fig2_state, _largest, _mean_mz
+from orchestrator.papers.janus import PAPER
+from orchestrator.papers.janus.analyse import field_state
+from orchestrator.papers.recipes import largest_per_frame, mean_mz
 from orchestrator.papers.overrides import load_study_with_overrides
 from orchestrator.study.sweep import expand
 
@@ -32,9 +33,9 @@ def _state(backend, study, folder):
     backend.render(study, folder)
     backend.execute(study, folder, log=io.StringIO(), threads=1)
     last = analysis.open_run(folder / "run.out").isel(t=[-1]).load()
-    mz = _mean_mz(last.m.isel(t=0), last.get("Ms"))
-    objs = _largest(find_objects(last))
-    state = _fig2_state(objs, mz)
+    mz = mean_mz(last.m.isel(t=0), last.get("Ms"))
+    objs = largest_per_frame(find_objects(last))
+    state = field_state(objs, mz)
     if state != "skyrmion":
         return state, mz, None, None
     return (state, mz, float(interface_offset(objs.iloc[[0]], 50e-9)[0]),
@@ -47,7 +48,7 @@ def test_builtin_and_oommf_find_the_same_state(B, tmp_path):
     info = oommf.find()
     if not info.found:
         pytest.skip(f"OOMMF not available: {info.how}")
-    study = load_study_with_overrides(STUDIES_DIR / "fig2_field.toml", None)
+    study = load_study_with_overrides(PAPER.study_file("fig2_field"), None)
     (point,) = [p for p in expand(study) if p.params["right_dmi"] == "T"
                 and p.params["axis"] == 2 and p.params["B"] == pytest.approx(B)]
     ours = _state(BuiltinBackend(), point.study, tmp_path / "builtin")

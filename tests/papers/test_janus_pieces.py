@@ -1,7 +1,8 @@
 """Fast checks of the pieces `make janus` is built from: the cosine fit, detachment
 detection, the quick-mode overrides, the study files, and the sign reading of the paper.
 
-The end-to-end quick pipeline is in test_janus_quick.py (marked slow)."""
+The end-to-end quick pipeline, with every claim of paper.toml, is the slow test of
+tests/papers/test_framework.py."""
 
 from __future__ import annotations
 
@@ -14,12 +15,21 @@ import pytest
 
 from analysis.fits import fit_cosine
 from analysis.interface import detachment, helicity_split, interface_offset
-from orchestrator.papers.janus import QUICK_OVERRIDES, STUDIES, STUDIES_DIR
-from orchestrator.papers.janus.pipeline import load_studies
+from orchestrator.papers.janus import PAPER
+from orchestrator.papers.pipeline import load_studies as _load_studies
 from orchestrator.papers.overrides import (apply_overrides, get_path, load_overrides,
                                            load_study_with_overrides)
 from orchestrator.study.load import StudyError, read_toml
 from orchestrator.study.sweep import expand, study_data
+
+STUDIES_DIR = PAPER.studies_dir
+QUICK_OVERRIDES = PAPER.quick_overrides
+STUDIES = tuple(PAPER.spec.study_stems)
+
+
+def load_studies(quick):
+    return _load_studies(PAPER, quick)
+
 
 # --------------------------------------------------------------------------- cosine fit
 
@@ -285,17 +295,26 @@ def test_paper_sign_reading_gives_neel_0_and_bloch_minus_90(tmp_path):
     assert round(float(obj.Q)) == -1
 
 
-def test_report_claims_and_summary_are_json_serialisable():
-    """summary.json holds plain bools and floats (the index page reads it back)."""
-    from orchestrator.papers.janus.analyse import FigureResult
-    from orchestrator.papers.janus.report import headline
+def test_fig4_headline_and_claims_from_a_table():
+    """The headline template of paper.toml renders from a figure's table and facts, and
+    the claims come out as typed, JSON-ready records."""
+    from orchestrator.papers.claims import Measured, judge
+    from orchestrator.papers.markdown import environment
 
-    res = FigureResult("fig4", pd.DataFrame({"j_MA_cm2": [1.0, 2.0], "vy": [10.0, 20.0],
-                                             "detached": [False, True]}),
-                       claims={"x": {"holds": np.bool_(True), "what": "x"}})
-    lines = headline({"fig4": res})
-    assert lines == ["Fig. 4: v_y = 10 … 20 m/s for j = 1 … 2 MA/cm²; detached at 2 MA/cm²"]
-    json.dumps({k: bool(c["holds"]) for k, c in res.claims.items()})
+    spec = PAPER.spec.figure("fig4")
+    table = pd.DataFrame({"j_MA_cm2": [1.0, 2.0], "vy": [10.0, 20.0], "detached": [False, True]})
+    env = environment(PAPER.templates)
+    (line,) = [env.from_string(h).render(table=table, facts={"detached_at": "2 MA/cm²"})
+               for h in spec.headline]
+    assert line == "Fig. 4: v_y = 10 … 20 m/s for j = 1 … 2 MA/cm²; detached at 2 MA/cm²"
+    claims = judge(spec, {"speed_grows_with_j": Measured(np.bool_(True)),
+                          "deformation_grows_with_j": Measured(np.float64(5e-4)),
+                          "detachment": Measured(True)}, quick=False)
+    by = {c.name: c for c in claims}
+    assert by["speed_grows_with_j"].holds is True
+    assert by["deformation_grows_with_j"].holds is False  # 5e-4 is not > 1e-3
+    assert by["detachment"].observation and by["detachment"].mark == "observed:"
+    json.dumps([c.as_dict() for c in claims])
 
 
 @pytest.mark.parametrize("Q, r, mz, state", [
@@ -308,17 +327,17 @@ def test_report_claims_and_summary_are_json_serialisable():
     (None, None, -0.99, "reversed"),     # no reversed object, film down
 ])
 def test_fig2_state_tells_skyrmion_from_reversal_and_collapse(Q, r, mz, state):
-    from orchestrator.papers.janus.analyse import _fig2_state
+    from orchestrator.papers.janus.analyse import field_state
 
     objs = pd.DataFrame({"Q": [] if Q is None else [Q], "r_contour": [] if Q is None else [r]})
-    assert _fig2_state(objs, mz) == state
+    assert field_state(objs, mz) == state
 
 
 def test_busy_time_is_the_union_of_the_points_run_intervals(tmp_path):
     """Two workers overlapping, then a pause, then one more point: the pause does not count."""
     from types import SimpleNamespace
 
-    from orchestrator.papers.janus.pipeline import StudyRun
+    from orchestrator.papers.pipeline import StudyRun
 
     spans = [("10:00:00", "10:10:00"), ("10:05:00", "10:12:00"),   # overlap: 12 min
              ("11:00:00", "11:03:00"),                              # after a pause: 3 min

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.backends.builtin import build_simulation
-from orchestrator.papers.janus import STUDIES_DIR
+from orchestrator.papers.janus import PAPER
 from orchestrator.papers.overrides import load_study_with_overrides
 from orchestrator.study.sweep import expand
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def _film():
-    study = load_study_with_overrides(STUDIES_DIR / "fig2_field.toml", None)
+    study = load_study_with_overrides(PAPER.study_file("fig2_field"), None)
     (point,) = [p for p in expand(study) if p.params["right_dmi"] == "T"
                 and p.params["axis"] == 2 and p.params["B"] == pytest.approx(-0.2)]
     sim, _ = build_simulation(point.study)  # its clock: every drive on from t = 0, as stage 0

@@ -150,6 +150,37 @@ def test_term_checks_pass():
     assert all(c.passed for c in checks), [c.name for c in checks if not c.passed]
 
 
+def test_report_of_hand_made_checks(tmp_path):
+    """The report's table and summary.json (the paper reports' schema) from two checks,
+    one passing and one failing: no solver run, no plot."""
+    import json
+
+    checks = [V.Check("terms", "exchange (case): field", 1.5e5, 1.5e5, 3e-15, V.FIELD_TOL,
+                      "A/m", "max|H| shown", "FIELD_TOL", "max|ΔH|/max|H_OOMMF|"),
+              V.Check("skyrmion", "Q, fd2 (6ngbr, minimize)", -0.9, -0.8, 0.1,
+                      V.SKYRMION_Q_TOL, rule="SKYRMION_Q_TOL", measure="|ΔQ|")]
+    path = V.write_report(tmp_path / "validation", checks, wall=2.0)
+    text = path.read_text(encoding="utf-8")
+    assert path.name == "report.md" and not (path.parent / "sp4_m.png").exists()
+    assert "1 of 2 checks pass, **1 fail**." in text
+    assert "| check | ours | OOMMF | deviation | tolerance | unit | result | note |" in text
+    assert "| exchange (case): field | 150000 | 150000 | 3e-15 | 1e-09 | A/m | pass |" in text
+    assert "| Q, fd2 (6ngbr, minimize) | -0.9 | -0.8 | 0.1 | 1e-06 |  | **FAIL** |" in text
+    assert text.count("<details>") == 2 and "## muMAG" not in text
+    summary = json.loads((path.parent / "summary.json").read_text(encoding="utf-8"))
+    assert summary["schema"] == "mmstudy.report/1" and summary["report"] == "validate"
+    assert summary["counts"] == {"hold": 1, "fail": 1, "untested": 0, "observations": 0}
+    assert summary["wall_s"] == 2.0 and set(summary["figures"]) == {"terms", "skyrmion"}
+    claims = [c for f in summary["figures"].values() for c in f["claims"]]
+    assert [c["holds"] for c in claims] == [True, False]
+    for c, check in zip(claims, checks):
+        assert c["value"] == check.deviation and c["threshold"] == check.tolerance
+        assert c["reference"] == check.oommf and c["test"] == "<="
+        assert c["tolerance"] and c["reason"] and c["details"]["ours"] == check.ours
+    assert claims[0]["tolerance"] == "max|ΔH|/max|H_OOMMF| ≤ 1e-09"
+    assert claims[1]["reason"] == V.REASONS["SKYRMION_Q_TOL"]
+
+
 def test_report_is_written(tmp_path, sp4_fast, skyrmions_minimized):
     checks = V.sp4_checks([sp4_fast]) + V.skyrmion_checks(list(skyrmions_minimized.values()))
     checks.append(V.Check("terms", "a failing line", 2.0, 1.0, 1.0, 0.5))
