@@ -81,13 +81,16 @@ def hours(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
+_SYMBOL = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "true": ""}
+
+
 def _value(c: Claim) -> str:
     if c.holds is None:
         return c.untested
     if c.test == "true":
         return ""
     ref = f"; paper {fmt(c.reference)}" if c.reference is not None else ""
-    return f" (measured {fmt(c.value)}, needs {c.test} {fmt(c.threshold)}{ref})"
+    return f" (measured {fmt(c.value)}, needs {_SYMBOL[c.test]} {fmt(c.threshold)}{ref})"
 
 
 def claims_list(claims: Iterable[Claim]) -> str:
@@ -104,7 +107,7 @@ def claims_details(claims: Sequence[Claim]) -> str:
     if not claims:
         return ""
     rows = [{"claim": c.name, "test": "yes/no" if c.test == "true"
-             else f"{c.test} {fmt(c.threshold)}", "measured": fmt(c.value)
+             else f"{_SYMBOL[c.test]} {fmt(c.threshold)}", "measured": fmt(c.value)
              if c.test != "true" else fmt(c.holds),
              "tolerance": c.tolerance, "why": c.reason} for c in claims]
     return ("<details><summary>The claims' tests, tolerances and why</summary>\n\n"

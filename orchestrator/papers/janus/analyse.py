@@ -409,13 +409,25 @@ def fig5(inp: FigureInput) -> FigureResult:
                                     {"ratios": table.msd_ratio_y_over_x.tolist()}),
         "stays_attached": Measured(bool(not table.detached.any())),
         "short_lag_free": Measured(float(max(short))),
-        "diffusion_grows_with_T": Measured(bool(np.all(np.diff(table.D_y_long) > 0))
-                                           if several else None,
-                                           {"D_y": table.D_y_long.tolist()}, why),
+        "diffusion_grows_with_T": _ordered(table) if several else Measured(None, why_untested=why),
         "size_grows_with_T": Measured(bool(np.all(np.diff(table.mz_mean) < 0))
                                       if several else None,
                                       {"mz_mean": table.mz_mean.tolist()}, why)}
     return FigureResult(table, {"series": series}, measured, _fig5_facts(table), notes)
+
+
+def _ordered(table: pd.DataFrame) -> Measured:
+    """Whether D_y grows with T, judged only where the steps are resolved: each step at
+    least one standard error of the difference (else not tested, and the report says why)."""
+    step = np.diff(table.D_y_long.to_numpy())
+    err = np.hypot(table.D_y_long_err.to_numpy()[1:], table.D_y_long_err.to_numpy()[:-1])
+    z = step / err
+    details = {"D_y": table.D_y_long.tolist(), "steps_in_standard_errors": z.tolist()}
+    if np.min(np.abs(z)) < 1:
+        return Measured(None, details, f"not resolved: a step in D_y is {np.min(np.abs(z)):.1f} "
+                                       "standard errors of the difference; the runs are too "
+                                       "short to order the temperatures")
+    return Measured(bool(np.all(step > 0)), details)
 
 
 def _fig5_facts(table: pd.DataFrame) -> dict:
@@ -427,7 +439,7 @@ def _fig5_facts(table: pd.DataFrame) -> dict:
     for r in table.itertuples():
         for key in ("D_y_long", "D_x_long", "D_y_short", "D_x_short"):
             v, e = getattr(r, key), getattr(r, f"{key}_err")
-            label = f"{key.replace('_', ' ', 1).replace('_', ' ')} at {r.T_K:g} K"
+            label = f"{key.split('_')[2]}-lag D_{key.split('_')[1]} at {r.T_K:g} K"
             if not Estimate(v, e).resolved:
                 unresolved.append(f"{label} ({v:.2g} ± {e:.1g} m²/s)")
             elif abs(e / v) > 0.3:
