@@ -125,23 +125,20 @@ class Paper:
     def analyse(self, figure: str) -> Callable[[AnalyseFn], AnalyseFn]:
         """Register the analysis of ``figure`` (once)."""
         self.spec.figure(figure)  # a KeyError for a figure paper.toml lacks
-
-        def register(fn: AnalyseFn) -> AnalyseFn:
-            if figure in self.analysers:
-                raise ValueError(f"paper {self.name}: figure {figure} analysed twice")
-            self.analysers[figure] = fn
-            return fn
-        return register
+        return self._registrar(self.analysers, figure, f"figure {figure} analysed twice")
 
     def draw(self, plot: str) -> Callable[[DrawFn], DrawFn]:
         """Register the drawing of the PNG ``plot`` (a ``plots.file`` of ``paper.toml``)."""
         if plot not in {p.file for f in self.spec.figures for p in f.plots}:
             raise KeyError(f"paper {self.name}: no figure of paper.toml has a plot {plot!r}")
+        return self._registrar(self.drawers, plot, f"plot {plot} drawn twice")
 
-        def register(fn: DrawFn) -> DrawFn:
-            if plot in self.drawers:
-                raise ValueError(f"paper {self.name}: plot {plot} drawn twice")
-            self.drawers[plot] = fn
+    def _registrar(self, table: dict, key: str, twice: str) -> Callable:
+        """A decorator putting its function into ``table[key]`` (once)."""
+        def register(fn):
+            if key in table:
+                raise ValueError(f"paper {self.name}: {twice}")
+            table[key] = fn
             return fn
         return register
 

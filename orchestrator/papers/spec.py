@@ -38,6 +38,15 @@ class PaperSpecError(ValueError):
                                           "\n  " + "\n  ".join(problems)))
 
 
+def _unique(items: list, what: str) -> list:
+    """``items`` unchanged when their ``name``s are unique; else ValueError(``what``: names)."""
+    names = [it.name for it in items]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"{what}: {', '.join(dup)}")
+    return items
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,11 +120,7 @@ class FigureSpec(_Strict):
     @field_validator("claims")
     @classmethod
     def _unique_claims(cls, v):
-        names = [c.name for c in v]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"claim names must be unique in a figure: {', '.join(dup)}")
-        return v
+        return _unique(v, "claim names must be unique in a figure")
 
     def claim(self, name: str) -> ClaimSpec:
         """The claim called ``name`` (KeyError naming the figure otherwise)."""
@@ -143,11 +148,7 @@ class PaperSpec(_Strict):
     @field_validator("figures")
     @classmethod
     def _unique_figures(cls, v):
-        names = [f.name for f in v]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"figure names must be unique: {', '.join(dup)}")
-        return v
+        return _unique(v, "figure names must be unique")
 
     def figure(self, name: str) -> FigureSpec:
         """The figure called ``name`` (KeyError listing the figures otherwise)."""
