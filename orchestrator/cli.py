@@ -314,12 +314,16 @@ def scripts(
     study: Path = typer.Argument(..., help="study file (.toml)"),
     backend: str = typer.Option(..., "--backend", help="mumax3, oommf or builtin"),
     out: Path = typer.Option(..., "--out", help="output folder"),
+    force: bool = typer.Option(False, "--force",
+                               help="use an output folder that holds another study's runs (its "
+                                    "manifest is kept as manifest.<n>.json)"),
 ):
     """Write every point's folder and scripts without running them (to submit yourself).
 
     Each OUT/<id>/ gets point.json, params.json and the backend's script(s);
     OUT/manifest.json (and manifest.csv) list the points. Run one later with the solver
-    on its script, or with `python -m orchestrator.dispatch.worker OUT/<id>`.
+    on its script, or with `python -m orchestrator.dispatch.worker OUT/<id>`. An output
+    folder holding another study's manifest is refused unless --force.
     """
     from orchestrator.dispatch.run import plan_study, render_scripts
 
@@ -328,7 +332,8 @@ def scripts(
                          "(mumax3, oommf or builtin), not auto"))
     try:
         plan = plan_study(study, backend=backend, out=out)
-        result = render_scripts(None, backend=backend, out=out, plan=plan)
+        result = render_scripts(None, backend=backend, out=out, plan=plan,
+                                force=force)
     except _study_errors() as err:
         _fail(err)
     typer.echo(f"{len(plan.points)} point(s), {len(plan.unique)} distinct, for "

@@ -616,17 +616,28 @@ class RenderSummary:
 
 
 def render_scripts(study: Study | str | os.PathLike, *, backend: str | Backend,
-                   out: str | os.PathLike, plan: Plan | None = None) -> RenderSummary:
+                   out: str | os.PathLike, plan: Plan | None = None,
+                   force: bool = False) -> RenderSummary:
     """Write every point's folder (``point.json``, ``params.json``, the backend's
     scripts) and the manifest, without running anything (the solver need not be
     installed). A folder that already holds rendered files or results is left alone.
 
     Run a point later with ``python -m orchestrator.dispatch.worker <out>/<id>``, or
     the solver itself on its script.
+
+    An output folder holding another study's manifest is refused unless ``force``, as
+    :func:`run_study` refuses it; with ``force`` that manifest is kept as
+    ``manifest.<n>.json`` (and ``manifest.<n>.csv``) before the new one is written.
+
+    Raises
+    ------
+    OtherStudy
+        If the output folder holds another study's manifest (and not ``force``).
     """
     plan = plan or plan_study(study, backend=backend, out=out)
     rendered, existing, files = [], [], {}
     with _locked(plan.out):
+        _check_manifest(plan, force)  # before anything is written
         _lay_out(plan)
         for pp in plan.unique:
             if any(p.name not in KEEP for p in pp.folder.iterdir()):
@@ -637,7 +648,9 @@ def render_scripts(study: Study | str | os.PathLike, *, backend: str | Backend,
             rendered.append(pp)
             pp.state = PENDING
         plan.sync_duplicates()
-        header = {**plan.header("scripts"), "created": now_iso()}
+        header = plan.header("scripts")
+        old = _old_manifest(plan.out)  # the same study's (another's was kept aside above)
+        header["created"] = old.get("created", now_iso()) if old else now_iso()
         write_manifest(plan.out, header, [p.manifest_entry() for p in plan.points])
     return RenderSummary(plan, rendered, existing, files)
 

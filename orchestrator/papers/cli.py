@@ -1,8 +1,7 @@
 """The command line of the paper reproductions: ``mmstudy paper list|run|report``.
 
-The same commands run as ``python -m orchestrator.papers list|run|report`` (:func:`main`)
-and, for one paper, ``python -m orchestrator.papers.janus`` (``paper run janus``); ``make
-<paper>`` and ``make <paper>-quick`` call ``run``.
+The same commands run as ``python -m orchestrator.papers list|run|report`` (:func:`main`);
+``make <paper>`` and ``make <paper>-quick`` call ``run``.
 
 - ``list``: every paper of ``orchestrator/papers/`` with its number, title, figures, the
   time its quick and full modes take, and whether it is complete (``--names``: only the

@@ -608,15 +608,6 @@ def test_python_m_orchestrator_papers(toy_registered, capsys):
     assert "python -m orchestrator.papers" in capsys.readouterr().out
 
 
-def test_janus_shim_is_paper_run_janus(monkeypatch):
-    from orchestrator.papers.janus.__main__ import main as janus_main
-
-    seen = []
-    monkeypatch.setattr(papers_cli, "main", lambda argv, prog_name: seen.append(argv) or 5)
-    assert janus_main(["--quick", "--backend", "oommf", "--jobs", "3"]) == 5
-    assert seen == [["run", "janus", "--quick", "--backend", "oommf", "--jobs", "3"]]
-
-
 # --------------------------------------------------------------------------- slow
 
 

@@ -176,21 +176,11 @@ def fig2(inp: FigureInput) -> FigureResult:
                               "asymmetry_janus": asym_j})
     mz_z = [get("janus", "z", b, "mz") for b in (-Bmax, 0.0, Bmax)]
     measured["janus_z_as_usual"] = Measured(bool(mz_z[0] < mz_z[2]), {"mz": mz_z})
-    summary = []
-    for model in ("janus", "control"):
-        for axis in AXES:
-            on = get(model, axis, Bmax, "on_interface")
-            summary.append({"model": "Janus" if model == "janus" else "Néel control",
-                            "axis": axis, f"r(−{Bmax:g}) nm": get(model, axis, -Bmax, "radius_nm"),
-                            "r(0) nm": get(model, axis, 0.0, "radius_nm"),
-                            f"r(+{Bmax:g}) nm": get(model, axis, Bmax, "radius_nm"),
-                            f"⟨m_z⟩(−{Bmax:g})": get(model, axis, -Bmax, "mz"),
-                            "⟨m_z⟩(0)": get(model, axis, 0.0, "mz"),
-                            f"⟨m_z⟩(+{Bmax:g})": get(model, axis, Bmax, "mz"),
-                            f"on interface at +{Bmax:g}": "—" if model != "janus"
-                            else (bool(on) if np.isfinite(on) else float("nan"))})
+    grid = {(mo, ax): {c: [get(mo, ax, b, c) for b in (-Bmax, 0.0, Bmax)]
+                       for c in ("radius_nm", "mz", "on_interface")}
+            for mo in ("janus", "control") for ax in AXES}
     return FigureResult(table, {"snapshots": snaps, "interface_x": x_i}, measured,
-                        {"table": pd.DataFrame(summary)}, notes)
+                        {"grid": grid, "Bmax": Bmax}, notes)
 
 
 # --------------------------------------------------------------------------- Figs. 3 and 4
