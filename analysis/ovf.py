@@ -205,13 +205,16 @@ def check_ovf_data(header: OVFHeader) -> None:
 
     Binary data: the file is long enough for every value, the check value (the first
     4/8 bytes of the data block) is right, and ``# End: Data`` / ``# End: Segment``
-    follow where the node count puts them. Text data: the closing lines are there. Reads
-    a few kilobytes whatever the file's size.
+    follow where the node count puts them; reads a few kilobytes whatever the file's
+    size. Text data: the closing lines are there, every data line holds ``valuedim``
+    values, and the values between ``# Begin: Data Text`` and ``# End: Data Text``
+    number nodes × valuedim; the file is streamed in chunks and its tokens counted, not
+    parsed (only the first and last data lines are parsed, as a sample).
 
     Raises
     ------
     FormatError
-        Naming the file and the byte offset of the problem.
+        Naming the file and the byte offset (binary) or line (text) of the problem.
 
     Examples
     --------
@@ -220,20 +223,7 @@ def check_ovf_data(header: OVFHeader) -> None:
     if header.representation != "text":
         _check_binary(header)
         return
-    path = header.path
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
-        fh.seek(max(header.data_offset, size - _TAIL_BYTES))
-        tail = fh.read()
-    m = None
-    for m in _END_DATA.finditer(tail):
-        pass
-    if m is None:
-        raise FormatError(path, "'# End: Data Text' after the data lines; the file is truncated",
-                          offset=size)
-    if _END_SEGMENT.search(tail, m.end()) is None:
-        raise FormatError(path, "'# End: Segment' after '# End: Data'; the file is truncated",
-                          offset=size)
+    _check_text(header)
 
 
 def _check_binary(header: OVFHeader) -> tuple[int, int]:
@@ -286,6 +276,88 @@ def _check_tail(path: str, tail: bytes, offset: int) -> None:
 
 
 # --------------------------------------------------------------------------- text
+
+_TEXT_CHUNK = 1 << 20  # bytes read at a time by check_ovf_data on text data
+
+
+def _check_text(header: OVFHeader) -> None:
+    """Stream a text data section: count the values on each line (vectorised, no float
+    parsing), find ``# End: Data`` and ``# End: Segment``; raise for a missing closing
+    line (truncated), a line without ``valuedim`` values, a wrong number of values, or a
+    first/last data line that does not parse."""
+    path, dim = header.path, header.valuedim
+    n_nodes = header.n_values // dim
+    first_line = header.data_line + 1
+    line = first_line  # 1-based number of the first line of the current block
+    found = 0
+    bad_line = None  # (line number, text) of the first line without `dim` values
+    first_values = last_values = None  # (line number, block, index): the parsed sample
+    end = None  # file line number of '# End: Data'
+    carry = b""
+    with open(path, "rb") as fh:
+        fh.seek(header.data_offset)
+        while end is None:
+            chunk = fh.read(_TEXT_CHUNK)
+            buf = carry + chunk
+            if chunk:
+                cut = buf.rfind(b"\n") + 1
+                if cut == 0:  # no line end yet: read on
+                    carry = buf
+                    continue
+                block, carry = buf[:cut], buf[cut:]
+            else:
+                block, carry = buf, b""
+            if b"#" in block:  # the closing line, or OVF 2.0 '##' comments
+                start = block.rfind(b"\n", 0, block.index(b"#")) + 1
+                m = _END_DATA.search(block, start)
+                if m is not None:
+                    end = line + block.count(b"\n", 0, m.start())
+                    carry = block[m.start():] + carry  # '# End: Segment' is looked for there
+                    block = block[: m.start()]
+                if b"#" in block:  # blank comments out, keeping the line structure
+                    block = re.sub(rb"#[^\n]*", lambda mm: b" " * len(mm.group()), block)
+            counts = _tokens_per_line(block)
+            nonzero = np.flatnonzero(counts)
+            if nonzero.size:
+                found += int(counts.sum())
+                if first_values is None:
+                    first_values = (line + int(nonzero[0]), block, int(nonzero[0]))
+                last_values = (line + int(nonzero[-1]), block, int(nonzero[-1]))
+                if bad_line is None:
+                    bad = np.flatnonzero((counts != 0) & (counts != dim))
+                    if bad.size:
+                        bad_line = (line + int(bad[0]), _line(block, int(bad[0])))
+            line += block.count(b"\n")
+            if not chunk:
+                break
+        if end is None:
+            raise FormatError(path, "'# End: Data Text' after the data lines; the file is "
+                              "truncated", line=line, found=f"end of file after {found} values")
+        rest = carry
+        while _END_SEGMENT.search(rest) is None:
+            more = fh.read(_TAIL_BYTES)
+            if not more:
+                raise FormatError(path, "'# End: Segment' after '# End: Data'; the file is "
+                                  "truncated", line=end)
+            rest = rest[-_TAIL_BYTES:] + more
+    if bad_line is not None:
+        raise FormatError(path, f"{dim} values on each data line (valuedim {dim})",
+                          line=bad_line[0], found=bad_line[1])
+    if found != header.n_values:
+        raise FormatError(path, f"{header.n_values} values ({n_nodes} nodes x valuedim {dim}) "
+                          "between '# Begin: Data Text' and '# End: Data Text'",
+                          line=end, found=f"{found} values")
+    for sample in (first_values, last_values):
+        if sample is None:
+            continue
+        number, block, i = sample
+        for token in _line(block, i).split():
+            try:
+                float(token)
+            except ValueError:
+                raise FormatError(path, "decimal numbers in the data lines", line=number,
+                                  found=token) from None
+
 
 
 def _read_text(header: OVFHeader) -> np.ndarray:

@@ -14,8 +14,11 @@
 * a **plain folder** of OVF files.
 
 Each series of snapshots becomes one variable stacked along ``t`` with dask: at
-open time only the headers are read (a few hundred bytes each), never the
-data. Times come from the headers, or from the table when the headers have none.
+open time only the headers and the ends of each data block are read (a few hundred
+bytes, and a few kB to check that the data is all there), never the data. A frame
+that fails those checks (a truncated or corrupt file) is refused, or with
+``skip_bad_frames=True`` left out (see :func:`open_run`). Times come from the
+headers, or from the table when the headers have none.
 The table's columns become variables along ``t`` when the table rows are the
 snapshots' times; otherwise (a table saved more often than the fields) along
 their own dimension ``t_table``.
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -50,7 +54,7 @@ import pandas as pd
 import xarray as xr
 
 from analysis.errors import FormatError
-from analysis.ovf import component_names, read_ovf_header, read_ovf_values
+from analysis.ovf import check_ovf_data, component_names, read_ovf_header, read_ovf_values
 from analysis.ovf_header import OVFHeader
 from analysis.run_layouts import (OVF_SUFFIXES, POINT_OUTPUT, POINT_STATUS,  # noqa: F401
                                   SWEEP_MANIFEST, RunFiles, RunKind, _sweep_members, find_run)
@@ -60,7 +64,23 @@ from analysis.tables import read_table
 from analysis.time_axis import _TIME_RTOL, _join_stages, _keep, _StageAxis
 from mmstudy.layout import PARAMS_FILE
 
-__all__ = ["open_run", "open_runs", "find_run", "RunFiles", "PARAMS_FILE"]
+__all__ = ["open_run", "open_runs", "find_run", "RunFiles", "PARAMS_FILE", "SkippedFrameWarning"]
+
+#: what a refusal of a bad frame adds: the way out (orchestrator.cli keeps the flag only)
+SKIP_HINT = ("(pass skip_bad_frames=True, or --skip-bad-frames on the command line, to "
+             "leave such frames out)")
+
+
+class SkippedFrameWarning(UserWarning):
+    """A bad OVF frame that ``open_run(..., skip_bad_frames=True)`` left out; the message
+    is ``"skipped frame <file>: <reason>"``, ``file`` and ``reason`` its parts."""
+
+    def __init__(self, file: str, reason: str, also: list[str] | None = None) -> None:
+        self.file, self.reason, self.also = file, reason, list(also or [])
+        text = f"skipped frame {file}: {reason}"
+        if self.also:
+            text += f" (left out with it, at the same time: {', '.join(self.also)})"
+        super().__init__(text)
 
 
 def open_run(
@@ -70,6 +90,7 @@ def open_run(
     pbc: str | None = None,
     partial_last_row: PartialRow = "raise",
     stage: int | str | None = None,
+    skip_bad_frames: bool = False,
 ) -> xr.Dataset:
     """Open one run as a lazy Dataset.
 
@@ -91,6 +112,18 @@ def open_run(
         Only this study stage's frames and table rows (negative counts from the end,
         as Python indexing; ``"last_evolve"``: the last ``evolve`` stage), with ``t``
         still the run's time. Stage 0's frames include the initial state.
+    skip_bad_frames : bool
+        What to do with a snapshot file whose header cannot be read or whose data block
+        is not all there (truncated, a wrong check value, no closing lines: checked at
+        open time, a few kB per file). False (default): raise :class:`FormatError`
+        naming the file. True: leave the frame out, with a :class:`SkippedFrameWarning`
+        per file (``"skipped frame <file>: <reason>"``), and list the files in
+        ``attrs["skipped_frames"]``. The time of a skipped frame is left out of ``t``
+        for every series (the other series' frames at that time go too, named in the
+        warning; for a frame whose header cannot be read, the other series' frames at
+        the same position when they have as many files), so no variable holds a
+        missing frame. The table keeps all its rows: when they no longer match the
+        frames they go along ``t_table``, as for any table saved apart from the fields.
 
     Returns
     -------
@@ -100,7 +133,8 @@ def open_run(
         ``stage`` and ``stage_t`` (see "The time axis"); attrs ``kind``
         (``"oommf"``, ``"mumax3"``, ``"builtin"`` for the built-in solver's runs, or
         ``"folder"``), ``source``, ``cell``, ``pmin``, ``pmax``, ``pbc``,
-        ``stage_types`` and ``hidden_frames``.
+        ``stage_types``, ``hidden_frames`` and ``skipped_frames`` (the paths of the
+        frames left out by ``skip_bad_frames``, a list of str; ``[]`` for none).
 
     Notes
     -----
@@ -121,10 +155,15 @@ def open_run(
     frames it leaves out are in the stage views: ``open_run(path, stage=0)`` gives
     the initial state and, when stage 0 is a minimisation, the relaxed state (both at
     ``t = 0``; the only view in which ``t`` can repeat). Table rows follow the same
-    rule. Times are exact where the run records its save intervals (the built-in
-    solver's ``run.json``, which writes ``start + n × save_every``; a time within
-    1e-9 relative of such a grid time is read as the grid time); mumax3's and single
-    OOMMF runs' times are as the files give them.
+    rule. Times are exact where the run records its save intervals: the built-in
+    solver's ``run.json`` (it writes ``start + n × save_every``; a time within 1e-9
+    relative of such a grid time is read as the grid time), and for mumax3 and OOMMF
+    points of ``mmstudy run`` the study in ``point.json``: their solvers add their
+    steps in floats (``9.999999999999999e-11`` for 10 × 10 ps), so a time within 1e-6
+    of the save interval of its grid time (stage start + n × interval,
+    :func:`mmstudy.timegrid.grid_time`) is read as the grid time; times farther off
+    (an adaptive step past a save time) are kept. Other mumax3 and single OOMMF runs'
+    times are as the files give them.
 
 
     An OOMMF run in stages (basenames ``stage<k>[_<type>]``, one MIF each) is joined
@@ -139,7 +178,8 @@ def open_run(
     Raises
     ------
     FormatError
-        For malformed files, snapshots on different meshes, or an unrecognised folder.
+        For malformed files (a bad snapshot unless ``skip_bad_frames``), snapshots on
+        different meshes, or an unrecognised folder.
 
     Examples
     --------
@@ -157,14 +197,19 @@ def open_run(
         table_df, clock = _join_stages(run, partial_last_row, axis)
     variables: dict[str, xr.DataArray] = {}
     mesh: OVFHeader | None = None
+    good, skipped = _check_frames(run, clock, skip_bad_frames)
     for key, files in run.series.items():
-        headers = [read_ovf_header(f) for f in files]
+        kept = sorted(good[key])
+        if not kept:
+            continue  # every frame of the series skipped
+        headers = [good[key][i] for i in kept]
         mesh = mesh or headers[0]
         for h in headers:
             _check_same_mesh(mesh, h)
         name = _variable_name(run.kind, key, headers[0], variables)
         times = None if clock is None else [clock(Path(h.path), h.time) for h in headers]
-        stacked = axis.frames(_stack(headers, times), key, headers)
+        stacked = axis.frames(_stack(headers, times), key, headers,
+                              kept=kept if len(kept) < len(files) else None, n_files=len(files))
         if headers[0].title.endswith("::Magnetization"):  # OOMMF's M in A/m, in any folder
             if "m" in variables:
                 raise FormatError(files[0], "one magnetisation series per run",
@@ -217,7 +262,8 @@ def open_run(
     if table_df is not None:
         ds = _attach_table(ds, table_df)
     ds.attrs.update(kind=run.kind, source=str(run.root), pbc=pbc if pbc is not None else run.pbc)
-    ds.attrs.update(stage_types=list(axis.types), hidden_frames=hidden)
+    ds.attrs.update(stage_types=list(axis.types), hidden_frames=hidden,
+                    skipped_frames=[str(f) for f in skipped])
     if chosen is not None:
         ds.attrs["selected_stage"] = chosen
     if run.basename:
@@ -256,7 +302,8 @@ def open_runs(
         sub-folder's path) to ``{name: value}``, or a function of the run path.
         By default read from ``params.json`` in each run folder.
     **open_kwargs
-        Passed to :func:`open_run`.
+        Passed to :func:`open_run` (``skip_bad_frames=True`` among them: then
+        ``attrs["skipped_frames"]`` lists the frames left out in every run).
 
     Returns
     -------
@@ -330,6 +377,7 @@ def open_runs(
         if set(point) != set(keys):
             raise ValueError(f"{run}: swept parameters {sorted(point)} differ from {sorted(keys)}")
     datasets = [open_run(r, **open_kwargs) for r in runs]
+    skipped = [f for d in datasets for f in d.attrs.get("skipped_frames", [])]
     # file names differ from run to run and would be misleading once combined
     datasets = [d.drop_vars([c for c in d.coords if str(c).endswith("_file")]) for d in datasets]
     datasets = _align_times(datasets)
@@ -351,12 +399,58 @@ def open_runs(
         combined = combined.assign_coords({k: ("point", list(col)) for k, col in
                                            zip(keys, zip(*tuples))})
     combined.attrs["swept"] = " ".join(keys)
+    combined.attrs["skipped_frames"] = skipped
     if missing is not None:
         combined.attrs["missing_points"] = json.dumps(missing)
     return combined
 
 
 # --------------------------------------------------------------------------- building
+
+
+def _check_frames(run: RunFiles, clock: Callable[[Path, float | None], float] | None,
+                  skip: bool) -> tuple[dict[str, dict[int, OVFHeader]], list[Path]]:
+    """The readable frames of each series (position in the series -> header) and the
+    files left out. A file whose header or data block is bad raises (with the way out
+    named) unless ``skip``; then it is left out with a :class:`SkippedFrameWarning`, and
+    so are the other series' frames at its time (or, without a readable header, at its
+    position in series of as many files)."""
+    good: dict[str, dict[int, OVFHeader]] = {}
+    bad: list[tuple[str, int, Path, float | None, str]] = []  # key, position, file, time, why
+    for key, files in run.series.items():
+        good[key] = {}
+        for i, f in enumerate(files):
+            h = None
+            try:
+                h = read_ovf_header(f)
+                check_ovf_data(h)
+            except FormatError as err:
+                if not skip:
+                    err.args = (f"{err} {SKIP_HINT}",)
+                    raise err from None
+                t = None
+                if h is not None and h.time is not None:
+                    t = h.time if clock is None else clock(Path(h.path), h.time)
+                bad.append((key, i, Path(f), t, str(err).removeprefix(f"{f}: ")))
+                continue
+            good[key][i] = h
+    for key, i, f, t, why in bad:
+        also = []
+        for other, headers in good.items():
+            if other == key:
+                continue
+            for j, h in list(headers.items()):
+                if t is not None:
+                    ht = h.time if clock is None or h.time is None else clock(Path(h.path), h.time)
+                    same = ht is not None and ht == t
+                else:
+                    same = j == i and len(run.series[other]) == len(run.series[key])
+                if same:
+                    also.append(os.path.basename(h.path))
+                    del headers[j]
+        warnings.warn(SkippedFrameWarning(str(f), why, also), stacklevel=3)
+    return good, [f for _, _, f, _, _ in bad]
+
 
 
 def _load_frame(header: OVFHeader, dtype: np.dtype) -> np.ndarray:

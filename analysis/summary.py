@@ -149,7 +149,9 @@ def describe(path: str | os.PathLike, *, basename: str | None = None) -> str:
     p = Path(path)
     if p.is_file() and p.suffix.lower() in OVF_SUFFIXES:
         header = read_ovf_header(p)
-        check_ovf_data(header)  # size, check value, closing lines: a few kB, not the values
+        # binary: size, check value, closing lines (a few kB); text: the values counted
+        # in a streamed pass (not parsed), and the closing lines
+        check_ovf_data(header)
         return _describe_header(header)
     if p.is_file() and (p.suffix.lower() == ".odt" or p.name == TABLE_FILE):
         return _describe_table(p)

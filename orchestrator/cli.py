@@ -9,8 +9,10 @@ study's points, :mod:`orchestrator.dispatch`), ``scripts`` (write them without r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import warnings
 from pathlib import Path
 
 import click
@@ -85,12 +87,15 @@ def _main(
 # The library's refusals name both spellings ("pass overwrite=True, or --force ..."); on
 # the command line only the flag exists.
 _OVERWRITE_HINT = re.compile(r"\(?pass overwrite=True[^)\n]*\)?")
+# ... and so do the refusals of a bad snapshot (analysis.runs.SKIP_HINT)
+_SKIP_HINT = re.compile(r"\(pass skip_bad_frames=True[^)\n]*\)")
 
 
 def _fail(err: Exception) -> None:
     text = str(err) or type(err).__name__
     if isinstance(err, FileExistsError):
         text = _OVERWRITE_HINT.sub("(pass --force to replace it)", text)
+    text = _SKIP_HINT.sub("(pass --skip-bad-frames to leave such frames out)", text)
     if isinstance(err, OSError) and err.filename is not None and str(err.filename) not in text:
         text = f"{err.filename}: {text}"
     typer.secho(f"error: {text}", fg=typer.colors.RED, err=True)
@@ -113,6 +118,31 @@ def info(
         _fail(err)
 
 
+_SKIP_OPTION_HELP = ("leave out snapshot files that are truncated or corrupt (each is named "
+                     "on stderr) instead of refusing the run")
+
+
+@contextlib.contextmanager
+def _report_skipped_frames():
+    """One line on stderr per frame that open_run(..., skip_bad_frames=True) left out,
+    "skipped frame <file>: <reason>"; other warnings pass through as they are."""
+    from analysis.runs import SkippedFrameWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SkippedFrameWarning)
+        try:
+            yield
+        finally:
+            others = []
+            for w in caught:
+                if issubclass(w.category, SkippedFrameWarning):
+                    typer.secho(str(w.message), fg=typer.colors.YELLOW, err=True)
+                else:
+                    others.append(w)
+    for w in others:  # outside catch_warnings: shown as the filters say
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
 @app.command()
 def export(
     run: Path = typer.Argument(..., help="run folder, .mif or .mx3 file, or the output "
@@ -120,6 +150,7 @@ def export(
     to: Path = typer.Option(..., "--to", help="target file: out.nc (netCDF) or out.zarr"),
     basename: str = typer.Option(None, help="OOMMF basename, when a folder holds several runs"),
     force: bool = typer.Option(False, "--force", help="replace an existing target"),
+    skip_bad_frames: bool = typer.Option(False, "--skip-bad-frames", help=_SKIP_OPTION_HELP),
 ):
     """Export a run (all snapshots and the table) to netCDF or zarr.
 
@@ -132,10 +163,11 @@ def export(
     try:
         if to.exists() and not force:  # before opening anything
             raise FileExistsError(f"{to} already exists; pass --force to replace it")
-        if run.is_dir() and sweep_manifest(run) is not None:
-            ds = open_runs(run, basename=basename)
-        else:
-            ds = open_run(run, basename=basename)
+        with _report_skipped_frames():
+            if run.is_dir() and sweep_manifest(run) is not None:
+                ds = open_runs(run, basename=basename, skip_bad_frames=skip_bad_frames)
+            else:
+                ds = open_run(run, basename=basename, skip_bad_frames=skip_bad_frames)
         out = export_dataset(ds, to, overwrite=force)
     except (FormatError, FileNotFoundError, FileExistsError, ValueError) as err:
         _fail(err)
@@ -200,6 +232,7 @@ def analyze(
     stage: str = typer.Option(None, "--stage", help="frames to analyse: a stage index, 'all', "
                                                     "or (default) the last evolve stage"),
     force: bool = typer.Option(False, "--force", help="replace existing output files"),
+    skip_bad_frames: bool = typer.Option(False, "--skip-bad-frames", help=_SKIP_OPTION_HELP),
 ):
     """Detect and track skyrmions: trajectories.csv, summary.json and PNG pictures.
 
@@ -215,7 +248,8 @@ def analyze(
     from orchestrator.dispatch.sweep_analysis import analyze_sweep, sweep_points
 
     def one_point(path: Path, target: Path):
-        ds = open_run(path, basename=basename, pbc=pbc)
+        with _report_skipped_frames():
+            ds = open_run(path, basename=basename, pbc=pbc, skip_bad_frames=skip_bad_frames)
         result = run_analysis(ds, drive=parse_drive(drive),
                               mask=_load_mask(mask, ds) if mask else None, method=method,
                               stage=stage)
@@ -228,7 +262,8 @@ def analyze(
                                   overwrite=force)
             typer.echo(f"wrote {len(files) - 1} point analyses and {files[-1]}")
             return
-        ds = open_run(run, basename=basename, pbc=pbc)
+        with _report_skipped_frames():
+            ds = open_run(run, basename=basename, pbc=pbc, skip_bad_frames=skip_bad_frames)
         result = run_analysis(ds, drive=parse_drive(drive),
                               mask=_load_mask(mask, ds) if mask else None,
                               method=method, stage=stage, progress=True)
