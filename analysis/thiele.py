@@ -69,8 +69,8 @@ Slips in the papers, handled here
   profile.
 * Paper 003: the reduced velocity is ``v = +V/V0`` with ``e∥ = −Î`` and
   ``e⊥ = ẑ × e∥`` (not ``−V/V0``), ``V0 = ξ|I|/α``; then Eq. (11) holds and
-  ``sign(v⊥) = −sign(Q) sign(ξ − α)`` for high-symmetry textures
-  (:func:`reduced_velocity`).
+  ``sign(v⊥) = −sign(Q) sign(ξ − α)`` for high-symmetry textures. That geometry
+  (Γ's axes, circles, reduced velocities) lives in :mod:`analysis.thiele_geometry`.
 
 Examples
 --------
@@ -103,7 +103,6 @@ __all__ = [
     "ThieleTensors", "ThieleSolution",
     "thiele_tensors", "thiele_velocity",
     "zhang_li_u", "sot_rate",
-    "reduced_velocity", "big_circle", "small_circle", "dissipation_axes",
 ]
 
 #: Gyromagnetic ratio (rad/(T s)): mumax3's default ``GammaLL``. MU0, HBAR, QE and MUB
@@ -512,56 +511,3 @@ def thiele_velocity(
         raise ValueError(f"confine must be None, 'x' or 'y', not {confine!r}")
     return ThieleSolution(velocity=V, confining_force=None if scale is None else conf * scale,
                           confining_rate=conf)
-
-
-# --------------------------------------------------------------------------- paper 003
-
-
-def reduced_velocity(velocity: Sequence[float], u: Sequence[float], *, alpha: float,
-                     xi: float) -> tuple[float, float]:
-    """Paper 003's reduced velocity ``(v∥, v⊥)`` with its sign erratum applied.
-
-    ``v = V/V0`` with ``V0 = ξ|u|/α``, ``e∥ = −û`` and ``e⊥ = ẑ × e∥``, so that
-    ``v∥ = −V·û/V0`` and ``v⊥ = V·(ẑ × e∥)/V0``; a Q = 0 texture gives (1, 0).
-
-    Examples
-    --------
-    >>> reduced_velocity((2.0, 0.0), (-1.0, 0.0), alpha=0.1, xi=0.2)
-    (1.0, 0.0)
-    """
-    u = np.asarray(u, dtype=np.float64)[:2]
-    V = np.asarray(velocity, dtype=np.float64)[:2]
-    umag = float(np.hypot(*u))
-    V0 = xi * umag / alpha
-    e_par = -u / umag
-    e_perp = np.array([-e_par[1], e_par[0]])
-    return float(V @ e_par / V0), float(V @ e_perp / V0)
-
-
-def big_circle(alpha: float, xi: float) -> tuple[float, float]:
-    """Centre ``v_c = (ξ+α)/2ξ`` and signed radius ``R_c = (ξ−α)/2ξ`` (paper 003 Eq. 12)."""
-    return (xi + alpha) / (2 * xi), (xi - alpha) / (2 * xi)
-
-
-def dissipation_axes(tensors: ThieleTensors) -> tuple[float, float, float]:
-    """Eigenvalues ``λ1 ≥ λ2`` of Γ and the angle ψ ∈ [0, π) of λ1's axis (Eq. 9)."""
-    w, v = np.linalg.eigh(tensors.Gamma)
-    lam2, lam1 = float(w[0]), float(w[1])
-    psi = float(np.arctan2(v[1, 1], v[0, 1]) % np.pi)
-    return lam1, lam2, psi
-
-
-def small_circle(tensors: ThieleTensors, *, alpha: float,
-                 xi: float) -> tuple[np.ndarray, float]:
-    """Paper 003 Eqs. (14)–(15): the circle traced by a rotated low-symmetry texture.
-
-    Returns the centre ``(v_c + R_c cos ρ, −R_c sin ρ cosh ϑ)`` and the radius
-    ``R_0 = |R_c sin ρ| sinh ϑ`` with ``ρ = 2 atan(Q/(α√(λ1λ2)))`` and
-    ``ϑ = ln√(λ1/λ2)``.
-    """
-    lam1, lam2, _ = dissipation_axes(tensors)
-    vc, rc = big_circle(alpha, xi)
-    rho = 2 * np.arctan(tensors.Q / (alpha * np.sqrt(lam1 * lam2)))
-    vartheta = 0.5 * np.log(lam1 / lam2)
-    centre = np.array([vc + rc * np.cos(rho), -rc * np.sin(rho) * np.cosh(vartheta)])
-    return centre, float(abs(rc * np.sin(rho)) * np.sinh(vartheta))
