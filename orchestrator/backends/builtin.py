@@ -111,10 +111,13 @@ class BuiltinBackend(Backend):
     name = "builtin"
     translators = TRANSLATORS
     # γ0 is one number in the solver's LLG; 12ngbr needs uniform A and no vacuum
-    unsupported = frozenset({"gamma.regions", "exchange.12ngbr.regions"})
+    unsupported = frozenset({"dmi.order4", "zhang_li.order4",
+                             "gamma.regions", "exchange.12ngbr.regions"})
     capabilities = {"regions": "✓", "pbc": "✓", "gamma": "✗", "torques_together": "✓",
                     "thermal": "✓ heun, rk4", "term_fields": "✓"}
-    notes = {"gamma.regions": "the built-in LLG takes one γ0 for the whole mesh",
+    notes = {"dmi.order4": "fourth-order DMI: not yet (paper 003)",
+             "zhang_li.order4": "fourth-order Zhang–Li: not yet (paper 003)",
+             "gamma.regions": "the built-in LLG takes one γ0 for the whole mesh",
              "exchange.12ngbr.regions": "the 12-neighbour kernel needs uniform A and Ms "
                                         "and no vacuum (as OOMMF's)"}
 

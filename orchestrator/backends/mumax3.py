@@ -70,12 +70,15 @@ class Mumax3Backend(Backend):
 
     name = "mumax3"
     translators = TRANSLATORS
-    unsupported = frozenset({"gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions"})
+    unsupported = frozenset({"dmi.order4", "zhang_li.order4",
+                             "gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions"})
     capabilities = {"regions": "✓ (`regions.ovf`, `ImageShape`)", "pbc": "✓ (`SetPBC`)",
                     "gamma": "✗", "torques_together": "✗ (one `J`)", "thermal": "✓",
                     "term_fields": "✗ (`B_exch` holds exchange and DMI)"}
     notes = {
-        "gamma.regions": "mumax3 has one GammaLL for the whole mesh",
+        "dmi.order4": "fourth-order DMI correction: not yet (paper 003, notes §6.4)",
+        "zhang_li.order4": "fourth-order Zhang–Li correction: not yet (notes §6.5)",
+                "gamma.regions": "mumax3 has one GammaLL for the whole mesh",
         "evolve.term_fields": "mumax3's per-term fields are in T and B_exch holds exchange "
                               "and DMI together; only m is saved",
         "exchange.12ngbr.regions": "the fourth-order correction is written for uniform A "

@@ -339,13 +339,16 @@ class OOMMFBackend(Backend):
 
     name = "oommf"
     translators = TRANSLATORS
-    unsupported = frozenset({"exchange.12ngbr.regions"})
+    unsupported = frozenset({"dmi.order4", "zhang_li.order4",
+                             "exchange.12ngbr.regions"})
     capabilities = {"regions": "✓ (script atlas)",
                     "pbc": "✓ (not with spin torques or temperature)", "gamma": "✓",
                     "torques_together": "✗", "thermal": "open meshes, heun only",
                     "term_fields": "✓"}
     notes = {
-        "exchange.12ngbr.regions": "OOMMF's 12-neighbour kernels belong to Oxs_UniformExchange "
+        "dmi.order4": "OOMMF's DMI extensions are second order",
+        "zhang_li.order4": "Anv_SpinTEvolve differentiates to second order",
+                "exchange.12ngbr.regions": "OOMMF's 12-neighbour kernels belong to Oxs_UniformExchange "
                                    "(uniform A, no vacuum)",
         "exchange.12ngbr.pbc": "on periodic meshes only 12ngbrmirror runs, equal to the "
                                "built-in kernel when every open axis has one cell",

@@ -104,9 +104,11 @@ class DMITerm(_EnergySpec):
     label: ClassVar[str] = ("DMI `Cnv_z`, `T`, `D2d_z`; different classes per region (Janus); "
                             "bond rule `mean`/`zero`")
     FEATURES: ClassVar[tuple[str, ...]] = ("dmi.Cnv_z", "dmi.T", "dmi.D2d_z", "dmi.mixed",
-                                           "dmi.interface_zero")
+                                           "dmi.interface_zero", "dmi.order4")
     entries: tuple[tuple[str, str, float], ...]
     interface: str = "mean"
+    #: finite-difference order of the first derivatives (``energy.dmi_order``)
+    order: int = 2
 
     @property
     def D(self) -> dict[str, dict[str, float]]:
@@ -131,6 +133,8 @@ class DMITerm(_EnergySpec):
             need["dmi.mixed"] = "materials.*.dmi"
         if self.interface == "zero" and len(raster.names) > 1:
             need["dmi.interface_zero"] = "energy.dmi_interface"
+        if self.order == 4:
+            need["dmi.order4"] = "energy.dmi_order"
         return need
 
 
@@ -186,7 +190,8 @@ def energy_terms(study: Study, raster: Raster | None = None) -> list[Any]:
     dmi = tuple((r, d.crystal_class, float(d.D)) for r, m in mats.items()
                 for d in (m.dmi or []) if d.D)
     if dmi:
-        out.append(DMITerm(entries=dmi, interface=study.energy.dmi_interface))
+        out.append(DMITerm(entries=dmi, interface=study.energy.dmi_interface,
+                           order=study.energy.dmi_order))
     K = {r: float(m.K) for r, m in mats.items() if m.K}
     if K:
         axis = {r: tuple(float(x) for x in (mats[r].K_axis or (0.0, 0.0, 1.0))) for r in K}
