@@ -4,6 +4,7 @@ the Thiele analysis all call these.
 ``zhang_li_u``  Zhang–Li drift velocity ``u = μB P j / (e Ms (1 + ξ²))`` (m/s), the
                 convention of mumax3 and the built-in solver (the torque
                 ``(u·∇)m − ξ m×(u·∇)m``); OOMMF's evolver takes ``−u``.
+``zhang_li_j``  its inverse: the current density of a drift velocity (paper 003's I)
 ``sot_rate``    damping-like spin–orbit torque rate ``c = γ ħ θ_SH j / (2 e t Ms)``
                 (1/s) with γ in rad/(T s) (= γ0/μ0): the torque is ``c m×(p×m)``.
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from mmstudy.constants import HBAR, MUB, QE
 
-__all__ = ["zhang_li_u", "sot_rate"]
+__all__ = ["zhang_li_u", "zhang_li_j", "sot_rate"]
 
 
 def zhang_li_u(j: Any, *, P: Any, Ms: Any, xi: Any = 0.0) -> Any:
@@ -38,6 +39,17 @@ def zhang_li_u(j: Any, *, P: Any, Ms: Any, xi: Any = 0.0) -> Any:
         broadcast against ``j``.
     """
     return MUB * P * j / (QE * Ms * (1.0 + xi * xi))
+
+
+def zhang_li_j(u: Any, *, P: Any, Ms: Any, xi: Any = 0.0) -> Any:
+    """The current density (A/m²) whose Zhang–Li drift velocity is ``u`` (m/s): the
+    inverse of :func:`zhang_li_u`, ``j = u e Ms (1 + ξ²)/(μB P)``.
+
+    >>> round(float(zhang_li_u(zhang_li_j(20.0, P=0.4, Ms=384e3, xi=0.1), P=0.4, Ms=384e3,
+    ...                        xi=0.1)), 12)
+    20.0
+    """
+    return u * QE * Ms * (1.0 + xi * xi) / (MUB * P)
 
 
 def sot_rate(j: Any, *, theta_SH: Any, thickness: Any, Ms: Any, gamma: Any) -> Any:

@@ -19,6 +19,9 @@ Sections (see ``studies/README.md`` for a complete file):
 ``initial``    uniform, random, skyrmions (centre, radius, polarity, helicity), OVF file
 ``stages``     minimise, relax, evolve (duration, save schedule, integrator)
 ``sweep``      parameters (grid product or zipped lists) and values derived from them
+``units``      optional scale (A, D, Ms) of paper 003's reduced units: values may then be
+               written as ``"0.1 L_D"``, ``"0.6 B_D"``, ``"-0.3 K_D"``, ``"0.02 v_D"``,
+               ``"100 t_D"`` (:func:`orchestrator.study.units.reduced_scale`)
 
 Times in a drive's profile count from the start of the stage it acts in.
 """
@@ -30,18 +33,20 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
-                      model_validator)
+                      model_serializer, model_validator)
 
 from mmstudy.constants import GAMMA0  # re-exported: ubermag's and OOMMF's default γ0
 from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
-from orchestrator.study.units import to_si
+from mmstudy.reduced import ReducedUnits, reduced_units
+from mmstudy.spintorque import zhang_li_j
+from orchestrator.study.units import reduced_scale, to_si
 
 __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Drive",
            "FieldDrive", "AnisotropyDrive", "ZhangLiDrive", "SOTDrive", "Envelope",
            "Constant", "Pulse", "Train", "Expression", "Thermal", "Initial", "Uniform",
            "Random", "Skyrmions", "SkyrmionSpec", "FromFile", "Stage", "Minimize", "Relax",
-           "Evolve", "Sweep", "SweepParameter", "GAMMA0", "DMI_CLASSES"]
+           "Evolve", "Sweep", "SweepParameter", "UnitsScale", "GAMMA0", "DMI_CLASSES"]
 
 DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -336,7 +341,10 @@ class AnisotropyDrive(_Drive):
 
 class ZhangLiDrive(_Drive):
     """Zhang–Li spin-transfer torque of current density ``j`` (A/m², in-plane vector),
-    polarisation ``P`` and non-adiabaticity ``xi`` (mumax3's J, Pol, Xi)."""
+    polarisation ``P`` and non-adiabaticity ``xi`` (mumax3's J, Pol, Xi); or of its
+    velocity ``I`` (m/s, mumax3's u = paper 003's I = μB P j/(e Ms (1 + ξ²))) instead of
+    ``j``, converted to ``j`` with the study's Ms, so that sweeping ξ at fixed I is
+    natural (j then changes with ξ)."""
 
     kind: ClassVar[str] = "zhang_li"
     label: ClassVar[str] = "Zhang–Li torque"
@@ -344,11 +352,30 @@ class ZhangLiDrive(_Drive):
     FEATURES: ClassVar[tuple[str, ...]] = ("zhang_li", "zhang_li.order4")
 
     type: Literal["zhang_li"] = "zhang_li"
-    j: Annotated[list[float], _vec("A/m^2")]
+    j: Annotated[list[float], _vec("A/m^2")] | None = None
+    I: Annotated[list[float], _vec("m/s")] | None = None
     P: float
     xi: float = 0.0
     #: finite-difference order of (j·∇)m: 2 (mumax3's central difference) or 4
     order: Literal[2, 4] = 2
+
+    @model_serializer(mode="wrap")
+    def _without_derived_j(self, handler):
+        """A drive given by I is written back with I only: its j follows from I, P, ξ
+        and the study's Ms (so a sweep over ξ at fixed I re-derives it)."""
+        data = handler(self)
+        if self.I is not None and isinstance(data, dict):
+            data.pop("j", None)
+        return data
+
+    @model_validator(mode="after")
+    def _j_or_I(self):
+        if (self.j is None) == (self.I is None):
+            raise ValueError("give the current density j or the velocity I, not "
+                             + ("both" if self.j is not None else "neither"))
+        if self.I is not None and self.P == 0:
+            raise ValueError("a drive given by its velocity I needs P ≠ 0")
+        return self
 
     def features(self, name: str) -> dict[str, str]:
         need = {"zhang_li": f"drives.{name}"}
@@ -573,6 +600,28 @@ class RunOptions(_Model):
 
 # --------------------------------------------------------------------------- study
 
+class UnitsScale(_Model):
+    """The scale of paper 003's reduced units (notes-003 §1.2): A, D and Ms fix
+    ℓ = 2A/|D|, L_D = 4πA/|D|, B_D = D²/(2 Ms A), K_D = Ms B_D, v_D = γB_Dℓ and
+    t_D = 1/(γB_D) (:mod:`mmstudy.reduced`), γ from ``gamma0``."""
+
+    A: Annotated[float, _q("J/m")] = Field(gt=0)
+    D: Annotated[float, _q("J/m^2")]
+    Ms: Annotated[float, _q("A/m")] = Field(gt=0)
+    gamma0: Annotated[float, _q("m/(A*s)")] = GAMMA0
+
+    @field_validator("D")
+    @classmethod
+    def _nonzero_D(cls, v: float) -> float:
+        if v == 0:
+            raise ValueError("the reduced units need D ≠ 0")
+        return v
+
+    @property
+    def reduced(self) -> ReducedUnits:
+        return reduced_units(self.A, self.D, self.Ms, self.gamma0)
+
+
 class Study(_Model):
     """A whole study; see the module docstring for the sections.
 
@@ -599,6 +648,26 @@ class Study(_Model):
     stages: list[Stage] = Field(min_length=1)
     sweep: Sweep | None = None
     run: RunOptions = Field(default_factory=RunOptions)
+    units: UnitsScale | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_reduced_units(cls, data: Any, handler):
+        """Validate with the ``[units]`` scale in force, so that every value may be
+        written in reduced units; a bad ``[units]`` table is reported by its own
+        validation (the values using it then fail too, naming the table)."""
+        units = data.get("units") if isinstance(data, dict) else None
+        if units is None or isinstance(units, UnitsScale):
+            scale = units
+        else:
+            try:
+                scale = UnitsScale.model_validate(units)
+            except ValueError:
+                return handler(data)
+        if scale is None:
+            return handler(data)
+        with reduced_scale(scale.reduced):
+            return handler(data)
 
     @field_validator("name")
     @classmethod
@@ -648,7 +717,23 @@ class Study(_Model):
                 ratio = st.save_every / (st.table_every or st.save_every)
                 if abs(ratio - round(ratio)) > 1e-9:
                     raise ValueError(f"stages.{i}.table_every must divide save_every")
+        self._currents_from_velocities(names_)
         return self
+
+    def _currents_from_velocities(self, region_names: list[str]) -> None:
+        """Give each Zhang–Li drive written with a velocity I its current density j
+        (:func:`mmstudy.spintorque.zhang_li_j`), with the one Ms of its magnetic regions."""
+        for name, d in self.drives.items():
+            if not isinstance(d, ZhangLiDrive) or d.I is None:
+                continue
+            where = getattr(d, "regions", None) or region_names
+            ms = {self.material(r).Ms for r in where} - {0.0}
+            if len(ms) != 1:
+                raise ValueError(f"drives.{name}.I: a current given by its velocity needs one "
+                                 f"Ms in the regions it drives, found {sorted(ms)}")
+            j = [float(c) for c in zhang_li_j(np.asarray(d.I), P=d.P, Ms=ms.pop(), xi=d.xi)]
+            # the study is frozen: the derived j is set once, here, at the edge
+            object.__setattr__(d, "j", j)
 
     # ------------------------------------------------------------------ helpers
     def material(self, region: str) -> Material:

@@ -20,12 +20,49 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import math
+import re
+from collections.abc import Iterator, Mapping
 
 from mmstudy.constants import MU0  # re-exported: T m/A, the value OOMMF and mumax3 use
+from mmstudy.reduced import ReducedUnits
 
-__all__ = ["MU0", "UnitError", "to_si", "unit_registry"]
+__all__ = ["MU0", "UnitError", "to_si", "unit_registry", "REDUCED_SYMBOLS", "reduced_scale"]
+
+#: paper 003's reduced units, usable in a study with a ``[units]`` table (A, D, Ms):
+#: symbol → (the ReducedUnits attribute, its SI unit)
+REDUCED_SYMBOLS = {"L_D": ("L_D", "m"), "ell_D": ("ell", "m"), "B_D": ("B_D", "T"),
+                   "K_D": ("energy_density", "J/m^3"), "v_D": ("velocity", "m/s"),
+                   "t_D": ("time", "s")}
+_SYMBOL_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(REDUCED_SYMBOLS) + r")(?![A-Za-z0-9_])")
+#: symbol → "(value unit)" while a study with a [units] table is being validated
+_SCALE: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "mmstudy_reduced_scale", default=None)
+
+
+@contextlib.contextmanager
+def reduced_scale(units: ReducedUnits) -> Iterator[None]:
+    """Within the block, quantities may be written in paper 003's reduced units
+    (:data:`REDUCED_SYMBOLS`): ``"0.1 L_D"``, ``"0.6 B_D"`` (h = 0.6), ``"-0.3 K_D"``
+    (u = −0.3), ``"0.02 v_D"`` (a current I), ``"100 t_D"``; each is converted to SI once.
+
+    Examples
+    --------
+    >>> from mmstudy.reduced import reduced_units
+    >>> with reduced_scale(reduced_units(8.78e-12, 1.58e-3, 384e3)):
+    ...     round(to_si("1 L_D", "m") * 1e9, 2), round(to_si("0.5 B_D", "T"), 4)
+    (69.83, 0.1851)
+    """
+    table = {sym: f"({getattr(units, attr)!r} {unit})"
+             for sym, (attr, unit) in REDUCED_SYMBOLS.items()}
+    token = _SCALE.set(table)
+    try:
+        yield
+    finally:
+        _SCALE.reset(token)
 
 
 class UnitError(ValueError):
@@ -75,8 +112,21 @@ def _finite(v: float, value, unit: str) -> float:
     return v
 
 
+def _reduced(value: str) -> str:
+    """``value`` with paper 003's reduced-unit symbols replaced by their SI quantities."""
+    if not _SYMBOL_RE.search(value):
+        return value
+    table = _SCALE.get()
+    if table is None:
+        raise UnitError(f"{value!r} is written in paper 003's reduced units "
+                        f"({', '.join(REDUCED_SYMBOLS)}): give their scale in the study's "
+                        "[units] table (A, D, Ms)")
+    return _SYMBOL_RE.sub(lambda m: table[m.group(1)], value)
+
+
 def _parse(value: str, unit: str) -> float:
     ureg = unit_registry()
+    value = _reduced(value)
     try:
         q = ureg.Quantity(value.strip())
     except Exception as err:  # pint raises several error types for bad strings
