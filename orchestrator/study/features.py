@@ -18,11 +18,14 @@ temperature, initial state, stages). Feature names:
 ``dmi.Cnv_z/T/D2d_z``        DMI of that crystal class
 ``dmi.mixed``                different crystal classes in different regions
 ``dmi.interface_zero``       no DMI on bonds between regions
+``dmi.order4``               fourth-order DMI stencil (``energy.dmi_order = 4``)
+``dmi.order4.regions``       ... with D differing between regions, or vacuum
 ``anisotropy``               uniaxial anisotropy
 ``demag`` / ``demag.pbc``    demagnetisation (with periodic images)
 ``field`` / ``field.region`` / ``field.time``  applied field, in some regions, time-dependent
 ``anisotropy_drive``         time-dependent uniaxial anisotropy (strain)
 ``zhang_li``                 Zhang–Li spin-transfer torque
+``zhang_li.order4``          ... with the fourth-order (j·∇)m (the drive's ``order = 4``)
 ``sot`` / ``sot.field_like`` damping-like spin–orbit torque, plus field-like part
 ``thermal`` / ``thermal.torque``  temperature; temperature with a spin torque
 ``gamma.regions``            γ0 differing between regions

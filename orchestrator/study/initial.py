@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.textures import skyrmion
-from orchestrator.study.model import FromFile, Random, Skyrmions, Study, Uniform
+from orchestrator.study.model import (FromFile, Random, Skyrmions, Study, Textures, TextureSpec,
+                                      Uniform)
 from orchestrator.study.raster import Raster
 
 __all__ = ["initial_m"]
@@ -47,6 +48,8 @@ def initial_m(study: Study, raster: Raster) -> np.ndarray:
         m = rng.normal(size=shape + (3,))
     elif isinstance(init, Skyrmions):
         m = _skyrmions(study, raster, init)
+    elif isinstance(init, Textures):
+        m = _textures(study, raster, init)
     elif isinstance(init, FromFile):
         m = _from_file(init.path, shape)
     else:  # pragma: no cover
@@ -79,6 +82,38 @@ def _skyrmions(study: Study, raster: Raster, init: Skyrmions) -> np.ndarray:
         dist.append(np.hypot(dx, dy))
     nearest = np.argmin(np.stack(dist), axis=0)
     layer = np.take_along_axis(np.stack(layers), nearest[None, ..., None], axis=0)[0]
+    return np.broadcast_to(layer, raster.index.shape + (3,)).copy()
+
+
+def _texture(t: TextureSpec, x: np.ndarray, y: np.ndarray, box) -> np.ndarray:
+    """One texture of the library on the mesh's cell centres."""
+    from analysis import texture_library as lib
+
+    common = dict(centre=tuple(t.centre), radius=t.radius, wall_width=t.wall_width,
+                  helicity=t.helicity, box=box)
+    if t.kind == "kpi":
+        return lib.kpi_skyrmion(x, y, k=t.k, **common)
+    if t.kind == "antiskyrmion":
+        return lib.antiskyrmion(x, y, ellipticity=t.ellipticity, orientation=t.orientation,
+                                **common)
+    if t.kind == "vortex":
+        return lib.vortex_skyrmion(x, y, vorticity=t.vorticity, **common)
+    if t.kind == "droplet":
+        return lib.chiral_droplet(x, y, kink_angle=t.kink_angle, kink_width=t.kink_width,
+                                  **common)
+    return lib.skyrmion_bag(x, y, inner=[(tuple(s.centre), s.radius) for s in t.inner],
+                            **common)
+
+
+def _textures(study: Study, raster: Raster, init: Textures) -> np.ndarray:
+    """The textures composed in a +z background (:func:`analysis.texture_ops.compose`)."""
+    from analysis.texture_ops import compose
+
+    x, y = raster.coords["x"], raster.coords["y"]
+    Lx, Ly = study.mesh.size[:2]
+    box = (Lx if "x" in study.mesh.pbc else None, Ly if "y" in study.mesh.pbc else None)
+    layer = compose([0.0, 0.0, 1.0], *(_texture(t, x, y, box) for t in init.textures),
+                    rule=init.rule)
     return np.broadcast_to(layer, raster.index.shape + (3,)).copy()
 
 

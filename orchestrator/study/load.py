@@ -159,7 +159,11 @@ def _clean_loc(loc, data) -> list:
     location so it reads as the path in the file."""
     out: list = []
     node: Any = data
+    tagged: set[int] = set()
     for part in loc:
+        if isinstance(node, Mapping) and node.get("type") == part and id(node) not in tagged:
+            tagged.add(id(node))  # the union's tag (once), which may also be a key
+            continue
         if isinstance(node, Mapping) and part in node:
             out.append(part)
             node = node[part]

@@ -16,7 +16,8 @@ Sections (see ``studies/README.md`` for a complete file):
 ``drives``     named fields, Zhang–Li currents, spin–orbit torques, anisotropy (strain)
                pulses, each with a time profile (constant, pulse, square train, f(t))
 ``thermal``    temperature and noise seed
-``initial``    uniform, random, skyrmions (centre, radius, polarity, helicity), OVF file
+``initial``    uniform, random, skyrmions (centre, radius, polarity, helicity), textures of
+               the library (kπ skyrmions, antiskyrmions, vortices, droplets, bags), OVF file
 ``stages``     minimise, relax, evolve (duration, save schedule, integrator)
 ``sweep``      parameters (grid product or zipped lists) and values derived from them
 ``units``      optional scale (A, D, Ms) of paper 003's reduced units: values may then be
@@ -45,7 +46,8 @@ from orchestrator.study.units import reduced_scale, to_si
 __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Drive",
            "FieldDrive", "AnisotropyDrive", "ZhangLiDrive", "SOTDrive", "Envelope",
            "Constant", "Pulse", "Train", "Expression", "Thermal", "Initial", "Uniform",
-           "Random", "Skyrmions", "SkyrmionSpec", "FromFile", "Stage", "Minimize", "Relax",
+           "Random", "Skyrmions", "SkyrmionSpec", "Textures", "TextureSpec", "FromFile",
+           "Stage", "Minimize", "Relax",
            "Evolve", "Sweep", "SweepParameter", "UnitsScale", "GAMMA0", "DMI_CLASSES"]
 
 DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
@@ -488,6 +490,37 @@ class Skyrmions(_Model):
         return v
 
 
+class TextureSpec(_Model):
+    """One texture of :mod:`analysis.texture_library` (background +z; Q in that
+    convention): ``kind`` = ``kpi`` (k walls: k = 1 skyrmion Q = −1, 2 skyrmionium Q = 0,
+    3 Q = −1), ``antiskyrmion`` (Q = +1; ``ellipticity``, ``orientation``), ``vortex``
+    (``vorticity`` m, Q = −m), ``droplet`` (chiral droplet, Q = 0; ``kink_angle``,
+    ``kink_width``) or ``bag`` (``inner`` skyrmions inside a ring, Q = N − 1)."""
+
+    kind: Literal["kpi", "antiskyrmion", "vortex", "droplet", "bag"]
+    centre: Vec2Length
+    radius: Length = Field(gt=0)
+    wall_width: Length | None = Field(None, gt=0)
+    helicity: Angle = 0.0
+    k: int = Field(1, ge=1)
+    ellipticity: float = Field(1.0, gt=0)
+    orientation: Angle = 0.0
+    vorticity: int = 1
+    kink_angle: Angle = 0.0
+    kink_width: float = Field(0.5, gt=0)
+    inner: list[SkyrmionSpec] = Field(default_factory=list)
+
+
+class Textures(_Model):
+    """Textures of the library placed anywhere in a +z background (periodic axes wrap),
+    composed by ``rule`` (``max``: each cell from the texture that deviates most from
+    +z; ``stereographic``: summed stereographic coordinates, smooth joins)."""
+
+    type: Literal["textures"] = "textures"
+    textures: list[TextureSpec] = Field(min_length=1)
+    rule: Literal["max", "stereographic"] = "max"
+
+
 class FromFile(_Model):
     """An OVF file (path relative to the study file), same mesh as the study."""
 
@@ -495,7 +528,8 @@ class FromFile(_Model):
     path: str
 
 
-Initial = Annotated[Union[Uniform, Random, Skyrmions, FromFile], Field(discriminator="type")]
+Initial = Annotated[Union[Uniform, Random, Skyrmions, Textures, FromFile],
+                    Field(discriminator="type")]
 
 
 # --------------------------------------------------------------------------- stages

@@ -104,7 +104,8 @@ class DMITerm(_EnergySpec):
     label: ClassVar[str] = ("DMI `Cnv_z`, `T`, `D2d_z`; different classes per region (Janus); "
                             "bond rule `mean`/`zero`")
     FEATURES: ClassVar[tuple[str, ...]] = ("dmi.Cnv_z", "dmi.T", "dmi.D2d_z", "dmi.mixed",
-                                           "dmi.interface_zero", "dmi.order4")
+                                           "dmi.interface_zero", "dmi.order4",
+                                           "dmi.order4.regions")
     entries: tuple[tuple[str, str, float], ...]
     interface: str = "mean"
     #: finite-difference order of the first derivatives (``energy.dmi_order``)
@@ -135,6 +136,12 @@ class DMITerm(_EnergySpec):
             need["dmi.interface_zero"] = "energy.dmi_interface"
         if self.order == 4:
             need["dmi.order4"] = "energy.dmi_order"
+            # the fourth-order stencil takes one D per class over a fully magnetic mesh
+            per_region = {frozenset((d.crystal_class, float(d.D))
+                                    for d in study.material(n).dmi or [] if d.D)
+                          for n in raster.used}
+            if raster.vacuum.any() or len(per_region) > 1:
+                need["dmi.order4.regions"] = "energy.dmi_order"
         return need
 
 
