@@ -50,6 +50,7 @@ from mmstudy.constants import GAMMA0
 from mmstudy.layout import OUTPUT_DIR
 from orchestrator.backends.base import Backend, SolverInfo
 from orchestrator.backends.builtin_terms import TRANSLATORS, BuildContext, StageClock
+from orchestrator.solver.fd4 import MIN_OPEN
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.output import RunWriter
 from orchestrator.solver.simulation import Simulation
@@ -58,7 +59,7 @@ from orchestrator.study.initial import initial_m
 from orchestrator.study.model import Evolve, Minimize, Relax, Study
 from orchestrator.study.raster import Raster, rasterize
 from orchestrator.study.sweep import study_data
-from orchestrator.study.terms import field_term_names, terms
+from orchestrator.study.terms import DMITerm, field_term_names, terms
 
 __all__ = ["BuiltinBackend", "build_simulation", "run_study_point", "StageClock"]
 
@@ -110,13 +111,14 @@ class BuiltinBackend(Backend):
 
     name = "builtin"
     translators = TRANSLATORS
-    # γ0 is one number in the solver's LLG; 12ngbr needs uniform A and no vacuum
-    unsupported = frozenset({"dmi.order4", "zhang_li.order4",
-                             "gamma.regions", "exchange.12ngbr.regions"})
+    # γ0 is one number in the solver's LLG; 12ngbr needs uniform A and no vacuum, the
+    # fourth-order DMI one D per class and no vacuum
+    unsupported = frozenset({"gamma.regions", "exchange.12ngbr.regions",
+                             "dmi.order4.regions"})
     capabilities = {"regions": "✓", "pbc": "✓", "gamma": "✗", "torques_together": "✓",
                     "thermal": "✓ heun, rk4", "term_fields": "✓"}
-    notes = {"dmi.order4": "fourth-order DMI: not yet (paper 003)",
-             "zhang_li.order4": "fourth-order Zhang–Li: not yet (paper 003)",
+    notes = {"dmi.order4.regions": "the fourth-order DMI needs one uniform D per crystal class "
+                                   "and no vacuum; use dmi_order = 2 for regions",
              "gamma.regions": "the built-in LLG takes one γ0 for the whole mesh",
              "exchange.12ngbr.regions": "the 12-neighbour kernel needs uniform A and Ms "
                                         "and no vacuum (as OOMMF's)"}
@@ -134,9 +136,34 @@ class BuiltinBackend(Backend):
     def missing(self, study: Study) -> dict[str, str]:
         """As :meth:`Backend.missing`, plus what the solver would only find out when the
         stage starts: a 12-neighbour kernel on an open axis of 2–4 cells (OOMMF's
-        construction needs 1 or ≥ 5), and saved fields that are not term names."""
+        construction needs 1 or ≥ 5), a fourth-order DMI or Zhang–Li derivative on an
+        open axis of 2–7 cells (the edge closures need 1 or ≥ 8), a fourth-order Zhang–Li
+        torque on a mesh with vacuum, and saved fields that are not term names."""
         out = super().missing(study)
         nx_ny_nz = study.mesh.cells
+        raster = None
+        for name, spec in terms(study):
+            if getattr(spec, "order", 2) != 4:
+                continue
+            is_dmi = isinstance(spec, DMITerm)
+            feature = "dmi.order4" if is_dmi else "zhang_li.order4"
+            where = "energy.dmi_order" if is_dmi else f"drives.{name}.order"
+            if is_dmi:  # derivatives along x, y (Cnv_z, D2d_z) and z (T)
+                axes = "xyz" if "T" in spec.classes else "xy"
+            else:
+                current = spec.j if spec.j is not None else spec.I
+                axes = "".join(a for a, j in zip("xyz", list(current or ()) + [0.0] * 3) if j)
+            short = [ax for ax, n in zip("xyz", nx_ny_nz) if ax in axes and
+                     ax not in study.mesh.pbc and 2 <= n < MIN_OPEN]
+            if short:
+                out[feature] = (f"{where} (the open axis {', '.join(short)} has 2-"
+                                f"{MIN_OPEN - 1} cells; the fourth-order edge closure needs 1 "
+                                f"or at least {MIN_OPEN})")
+            elif not is_dmi:
+                raster = raster or rasterize(study)
+                if raster.vacuum.any():
+                    out[feature] = (f"{where} (the fourth-order Zhang–Li torque needs a fully "
+                                    "magnetic mesh, no vacuum; use order = 2)")
         if study.energy.exchange_kernel == "12ngbr":
             short = [ax for ax, n in zip("xyz", nx_ny_nz) if ax not in study.mesh.pbc
                      and 2 <= n <= 4]

@@ -19,6 +19,7 @@ from orchestrator.backends.registry import Registry
 from orchestrator.solver.terms.anisotropy import UniaxialAnisotropy
 from orchestrator.solver.terms.demag import Demag
 from orchestrator.solver.terms.dmi import DMI
+from orchestrator.solver.terms.dmi4 import DMI4
 from orchestrator.solver.terms.exchange import Exchange
 from orchestrator.solver.terms.zeeman import Zeeman
 from orchestrator.solver.torques.sot import SpinOrbitTorque
@@ -81,8 +82,14 @@ def _exchange(name: str, spec: ExchangeTerm, ctx: BuildContext):
     return Exchange(dict(spec.A), workers=ctx.threads or 1)
 
 
-@TRANSLATORS.register(DMITerm, "✓")
+@TRANSLATORS.register(DMITerm, "✓; `dmi_order = 4`: fourth-order stencil, summation-by-parts "
+                               "edges (uniform D, no vacuum)")
 def _dmi(name: str, spec: DMITerm, ctx: BuildContext):
+    if spec.order == 4:
+        # one D per class everywhere ("dmi.order4.regions" is refused): any used region's
+        used = ctx.raster.used
+        region = used[0] if used else spec.entries[0][0]
+        return DMI4({cls: D for r, cls, D in spec.entries if r == region})
     return DMI([(r, D, cls) for r, cls, D in spec.entries], interface=spec.interface)
 
 
@@ -114,9 +121,10 @@ def _anisotropy_drive(name: str, d: AnisotropyDrive, ctx: BuildContext):
     return UniaxialAnisotropy(K1, d.axis, regions=d.regions, name=name, energy_offset=False)
 
 
-@TRANSLATORS.register(ZhangLiDrive, "✓")
+@TRANSLATORS.register(ZhangLiDrive, "✓; `order = 4`: fourth-order (j·∇)m (no vacuum)")
 def _zhang_li(name: str, d: ZhangLiDrive, ctx: BuildContext):
-    return ZhangLi(j=list(d.j), P=d.P, xi=d.xi, amplitude=_profile(name, d, ctx.clock))
+    return ZhangLi(j=list(d.j), P=d.P, xi=d.xi, amplitude=_profile(name, d, ctx.clock),
+                   order=d.order)
 
 
 @TRANSLATORS.register(SOTDrive, "✓")

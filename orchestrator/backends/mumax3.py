@@ -21,8 +21,10 @@ What mumax3 cannot do is refused before anything runs (:meth:`Mumax3Backend.miss
 (``evolve.term_fields``: mumax3's ``B_exch`` holds exchange and DMI together, in T),
 the 12-neighbour exchange with regions or vacuum (``exchange.12ngbr.regions``), and
 these combinations: Zhang–Li and SOT in one stage (one ``J``), SOT (or Zhang–Li)
-drives with different parameters in one stage, periodic demag with 0 images, more than
-six custom-field carriers (see :mod:`orchestrator.backends.mx3_plan`).
+drives with different parameters (or Zhang–Li orders) in one stage, periodic demag with
+0 images, more than six custom-field carriers, the fourth-order DMI other than one
+class with uniform D and Ms on a fully magnetic mesh (``dmi.order4.regions``), the
+fourth-order Zhang–Li torque with vacuum (see :mod:`orchestrator.backends.mx3_plan`).
 
 Finding mumax3: ``$MMSTUDY_MUMAX3`` (the binary), else ``mumax3`` on ``PATH``. mumax3
 has no ``-version`` flag (``cmd/mumax3/main.go``: it prints its version banner at every
@@ -70,19 +72,19 @@ class Mumax3Backend(Backend):
 
     name = "mumax3"
     translators = TRANSLATORS
-    unsupported = frozenset({"dmi.order4", "zhang_li.order4",
-                             "gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions"})
+    unsupported = frozenset({"gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions",
+                             "dmi.order4.regions"})
     capabilities = {"regions": "✓ (`regions.ovf`, `ImageShape`)", "pbc": "✓ (`SetPBC`)",
                     "gamma": "✗", "torques_together": "✗ (one `J`)", "thermal": "✓",
                     "term_fields": "✗ (`B_exch` holds exchange and DMI)"}
     notes = {
-        "dmi.order4": "fourth-order DMI correction: not yet (paper 003, notes §6.4)",
-        "zhang_li.order4": "fourth-order Zhang–Li correction: not yet (notes §6.5)",
-                "gamma.regions": "mumax3 has one GammaLL for the whole mesh",
+        "gamma.regions": "mumax3 has one GammaLL for the whole mesh",
         "evolve.term_fields": "mumax3's per-term fields are in T and B_exch holds exchange "
                               "and DMI together; only m is saved",
         "exchange.12ngbr.regions": "the fourth-order correction is written for uniform A "
                                    "and Ms on a fully magnetic mesh",
+        "dmi.order4.regions": "the fourth-order DMI correction is written for one class with "
+                              "uniform D and Ms on a fully magnetic mesh",
     }
 
     # ------------------------------------------------------------------ finding

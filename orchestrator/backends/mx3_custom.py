@@ -1,4 +1,5 @@
-"""mumax3 custom-quantity text: neighbours, the fourth-order exchange patch, custom DMI terms.
+"""mumax3 custom-quantity text: neighbours, the fourth-order exchange, DMI and Zhang–Li
+patches (notes-003 §6), custom DMI terms.
 
 mumax3 (≥ 3.10, ``engine/customfield.go``) lets a script add fields built from
 quantities: ``AddFieldTerm(B)`` adds ``B`` (T) to B_eff, ``AddEdensTerm(e)`` adds ``e``
@@ -37,8 +38,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from mmstudy.constants import MUMAX3_GAMMA_LL
+from mmstudy.spintorque import zhang_li_u
+from orchestrator.solver.terms.dmi import mumax3_dbulk, mumax3_dind
+
 __all__ = ["CustomTerm", "neighbour", "exists", "exchange12_correction", "dmi_custom",
-           "anisotropy_drive_term", "DMI_VECTORS", "num"]
+           "dmi4_correction", "zhangli4_correction", "anisotropy_drive_term", "DMI_VECTORS",
+           "num"]
 
 _AXES = "xyz"
 
@@ -59,12 +65,13 @@ def num(v: float) -> str:
 class CustomTerm:
     """One custom field: script definitions ``name := expression`` in order, the name
     of the field (T) to add with ``AddFieldTerm`` and of its energy density (J/m³)
-    for ``AddEdensTerm``."""
+    for ``AddEdensTerm`` (None for a non-conservative field, e.g. a torque written as a
+    field, which must never enter the energy)."""
 
     title: str
     definitions: tuple[tuple[str, str], ...]
     field: str
-    edens: str
+    edens: str | None
 
 
 def _shifted(q: str, axis: int, s: int) -> str:
@@ -278,6 +285,196 @@ def dmi_custom(crystal_class: str, carriers: list[tuple[str, float | None]], cel
     defs.append((f"{tag}_E", f"Mul(Const(-0.5), Dot({tag}_B, M_full))"))
     return CustomTerm(f"DMI of class {crystal_class} (custom field)", tuple(defs),
                       f"{tag}_B", f"{tag}_E")
+
+
+def _diff4(q: str, axis: int, n: int, periodic: bool) -> str | None:
+    r"""Text of ``2(q[i+1] − q[i−1]) − (q[i+2] − q[i−2])`` along ``axis`` (12Δ times the
+    correction :math:`C_a q` of notes-003 §6.4); None when it vanishes identically (a
+    periodic axis of 1 or 2 cells, where the neighbours ±k coincide). Missing
+    neighbours past a free edge are zero (``Shifted`` fills zeros)."""
+    pieces = []
+    for k, w in ((1, 2.0), (2, -1.0)):
+        plus = neighbour(q, axis=axis, k=k, n=n, periodic=periodic)
+        minus = neighbour(q, axis=axis, k=-k, n=n, periodic=periodic)
+        if plus == minus:        # both missing, or the same cell on a tiny periodic axis
+            continue
+        if minus is None:
+            pieces.append((plus, w))
+        elif plus is None:
+            pieces.append((minus, -w))
+        else:
+            pieces.append((f"Madd({plus}, {minus}, 1, -1)", w))
+    if not pieces:
+        return None
+    if len(pieces) == 1:
+        return f"Mul(Const({num(pieces[0][1])}), {pieces[0][0]})"
+    return f"Madd({pieces[0][0]}, {pieces[1][0]}, {num(pieces[0][1])}, {num(pieces[1][1])})"
+
+
+#: per class: the vectors v_a (a = x, y, z; None: no bonds along a) of the fourth-order
+#: DMI correction B = k Σ_a v_a × C_a m, in the form the backend's kernel is written
+#: (mumax3's Dind and Dbulk kernels for Cnv_z and T, the custom OOMMF-vector term for D2d_z)
+_DMI4_VECTORS = {
+    # mumax3 Dind: B = (2 Dind/Ms)(∂x mz, ∂y mz, −∂x mx − ∂y my) = (2 Dind/Ms) Σ v_a × ∂_a m
+    "Cnv_z": ((0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), None),
+    # mumax3 Dbulk: B = −(2 Dbulk/Ms) ∇×m = −(2 Dbulk/Ms) Σ û_a × ∂_a m
+    "T": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+}
+
+
+def dmi4_correction(crystal_class: str, D: float, Ms: float, cell, n, pbc: str) -> CustomTerm:
+    r"""The field to add to the second-order DMI (mumax3's ``Dind``/``Dbulk`` kernel, or
+    the custom ``D2d_z`` term of :func:`dmi_custom`) so that the sum uses the
+    fourth-order first derivative ``(8(m₊₁ − m₋₁) − (m₊₂ − m₋₂))/12Δ`` (notes-003 §6.4).
+
+    With :math:`C_a\mathbf m = [2(\mathbf m_{+1}-\mathbf m_{-1})-(\mathbf m_{+2}-\mathbf
+    m_{-2})]/(12\Delta_a)` (fourth-order minus mumax3's central difference), in T:
+
+    * ``Cnv_z`` (mumax3 ``Dind`` = :func:`~orchestrator.solver.terms.dmi.mumax3_dind` (D)):
+      :math:`\mathbf B = \frac{2D_\mathrm{ind}}{M_s}(C_x m_z,\ C_y m_z,\ -C_x m_x - C_y m_y)`;
+    * ``T`` (mumax3 ``Dbulk`` = :func:`~orchestrator.solver.terms.dmi.mumax3_dbulk` (D)):
+      :math:`\mathbf B = -\frac{2D_\mathrm{bulk}}{M_s}\sum_a \hat u_a\times C_a\mathbf m`
+      (the curl, z bonds included when the mesh has layers, as mumax3's kernel);
+    * ``D2d_z`` (OOMMF's vector :data:`DMI_VECTORS`, as :func:`dmi_custom`):
+      :math:`\mathbf B = -\frac{2D}{M_s}\sum_{a=x,y}\mathbf d(\hat u_a)\times C_a\mathbf m`.
+
+    Periodic axes wrap (``Shifted`` pairs, :func:`neighbour`). Past a free edge a
+    neighbour is zero, i.e. the bond is left out, as mumax3's ``OpenBC`` kernel does:
+    every bond enters both its cells with the transposed matrix, so the operator stays
+    symmetric and the field is the exact gradient of the energy ``−½ B·M_full``
+    (bilinear, as the exchange correction), but within two cells of a free edge the
+    derivative is not fourth order. Uniform D and Ms only.
+
+    Parameters
+    ----------
+    crystal_class : {"Cnv_z", "T", "D2d_z"}
+    D : float
+        The class's D (J/m², OOMMF/ubermag sign convention).
+    Ms : float
+        Saturation magnetisation (A/m).
+    cell, n, pbc
+        Mesh cell size, cell counts, periodic axes.
+
+    Examples
+    --------
+    >>> t = dmi4_correction("Cnv_z", 3e-3, 1e6, (1e-9,) * 3, (8, 8, 1), "xy")
+    >>> t.definitions[1]
+    ('mm_dmi4_x', 'Cross(ConstVector(0.0, 1.0, 0.0), mm_dmi4_s_x)')
+    >>> t.definitions[-2][1]    # 2 Dind/(12 Ms Δ) = -0.5 with Dind = -D
+    'Madd(mm_dmi4_x, mm_dmi4_y, -0.4999..., -0.4999...)'
+    >>> t.field, t.edens
+    ('mm_dmi4_B', 'mm_dmi4_E')
+    """
+    if crystal_class == "Cnv_z":
+        k, vectors = 2.0 * mumax3_dind(D) / Ms, _DMI4_VECTORS["Cnv_z"]
+    elif crystal_class == "T":
+        k, vectors = -2.0 * mumax3_dbulk(D) / Ms, _DMI4_VECTORS["T"]
+    elif crystal_class == "D2d_z":
+        k, vectors = -2.0 * D / Ms, DMI_VECTORS["D2d_z"]
+    else:
+        raise ValueError(f"unknown DMI class {crystal_class!r}")
+    defs: list[tuple[str, str]] = []
+    parts = []
+    for axis, v in enumerate(vectors):
+        if v is None:
+            continue
+        s = _diff4("m", axis, n[axis], _AXES[axis] in pbc)
+        if s is None:
+            continue
+        ax = _AXES[axis]
+        defs.append((f"mm_dmi4_s_{ax}", s))
+        defs.append((f"mm_dmi4_{ax}", f"Cross(ConstVector({num(v[0])}, {num(v[1])}, "
+                                      f"{num(v[2])}), mm_dmi4_s_{ax})"))
+        parts.append((f"mm_dmi4_{ax}", k / (12.0 * cell[axis])))
+    if not parts:
+        raise ValueError("the fourth-order DMI patch needs an axis with 3 or more cells "
+                         "(or 2 on a free axis)")
+    defs.append(("mm_dmi4_B", _weighted(parts)))
+    defs.append(("mm_dmi4_E", "Mul(Const(-0.5), Dot(mm_dmi4_B, M_full))"))
+    return CustomTerm(f"fourth-order DMI correction, class {crystal_class} (notes-003 §6.4)",
+                      tuple(defs), "mm_dmi4_B", "mm_dmi4_E")
+
+
+def zhangli4_correction(tag: str, Pol: float, xi: float, axes, cell, n,
+                        pbc: str) -> CustomTerm | None:
+    r"""The field that, added to B_eff while mumax3's own (second-order) Zhang–Li torque
+    runs, makes the spin-transfer torque use the fourth-order derivative (notes-003 §6.5).
+
+    mumax3's torque is :math:`-\frac{1}{1+\alpha^2}[(1+\xi\alpha)\,\mathbf m\times(\mathbf
+    m\times\mathbf h)+(\xi-\alpha)\,\mathbf m\times\mathbf h]` with :math:`\mathbf h =
+    (\mathbf u\cdot\nabla)\mathbf m/\gamma_0` (``cuda/zhangli2.cu``; γ0 the constant of its
+    ``PREFACTOR``, :data:`~mmstudy.constants.MUMAX3_GAMMA_LL`; u mumax3's drift velocity
+    :func:`~mmstudy.spintorque.zhang_li_u` of ``J``, ``Pol``, ``Xi`` and Ms). It equals the
+    LL torque of the field :math:`\mathbf B = \xi\mathbf h + \mathbf m\times\mathbf h` for
+    any h (m×(m×(m×h)) = −m×h). So the correction is that field with
+
+    .. math::
+
+        \mathbf h_c = \frac{1}{\gamma_0}\sum_a u_a C_a\mathbf m, \qquad
+        C_a\mathbf m = \frac{2(\mathbf m_{+1}-\mathbf m_{-1})-(\mathbf m_{+2}-\mathbf m_{-2})}
+                            {12\Delta_a}.
+
+    ``u_a`` is written as ``Dot(J, ê_a)`` times ``μB Pol/(e (1+ξ²) γ0)`` and divided by
+    ``Msat`` per cell, so the field follows the script's ``J`` (its time profile, 0 when
+    ``J = 0``). It is not conservative: never add it to the energy, and keep it out of
+    ``minimize()``/``relax()`` (custom fields enter their B_eff); the backend adds it in
+    the evolve stages where the drive acts and removes it after them. Along a free axis
+    the correction is masked to cells with both ±2 neighbours (there mumax3's clamped
+    second-order difference stays alone); periodic axes wrap.
+
+    Parameters
+    ----------
+    tag : str
+        Name prefix of the definitions (one per stage: mumax3 ``:=`` declares once).
+    Pol, xi : float
+        mumax3's ``Pol`` and ``Xi`` of the stage.
+    axes : iterable of int
+        Axes along which ``J`` may be non-zero.
+    cell, n, pbc
+        Mesh cell size, cell counts, periodic axes.
+
+    Returns
+    -------
+    CustomTerm or None
+        None when the correction vanishes in every cell (no listed axis has 3 or more
+        cells, or 5 on a free axis).
+
+    Examples
+    --------
+    >>> t = zhangli4_correction("mm_zl4_1", 0.5, 0.1, [0], (1e-9,) * 3, (8, 8, 1), "xy")
+    >>> [name for name, _ in t.definitions]
+    ['mm_zl4_1_s_x', 'mm_zl4_1_h', 'mm_zl4_1_B']
+    >>> t.definitions[-1][1], t.edens
+    ('Madd(mm_zl4_1_h, Cross(m, mm_zl4_1_h), 0.1, 1)', None)
+    """
+    # μB Pol / (e (1 + ξ²) γ0): mumax3's u per unit J and Ms, over its PREFACTOR's γ0
+    b = zhang_li_u(1.0, P=Pol, Ms=1.0, xi=xi) / MUMAX3_GAMMA_LL
+    defs: list[tuple[str, str]] = []
+    parts = []
+    for axis in sorted(set(axes)):
+        periodic = _AXES[axis] in pbc
+        if not periodic and n[axis] < 5:
+            continue         # no cell of a free axis has both ±2 neighbours
+        s = _diff4("m", axis, n[axis], periodic)
+        if s is None:
+            continue
+        if not periodic:
+            inner = f"Mul({exists(axis=axis, k=2, n=n[axis])}, " \
+                    f"{exists(axis=axis, k=-2, n=n[axis])})"
+            s = f"Mul({inner}, {s})"
+        ax = _AXES[axis]
+        e = ["0.0", "0.0", "0.0"]
+        e[axis] = "1.0"
+        defs.append((f"{tag}_s_{ax}", s))
+        parts.append((f"Mul(Dot(J, ConstVector({', '.join(e)})), {tag}_s_{ax})",
+                      b / (12.0 * cell[axis])))
+    if not parts:
+        return None
+    defs.append((f"{tag}_h", f"Div({_weighted(parts)}, Msat)"))
+    B = f"Madd({tag}_h, Cross(m, {tag}_h), {num(xi)}, 1)" if xi else f"Cross(m, {tag}_h)"
+    defs.append((f"{tag}_B", B))
+    return CustomTerm("fourth-order Zhang–Li correction (notes-003 §6.5): a torque written "
+                      "as a field, no energy", tuple(defs), f"{tag}_B", None)
 
 
 def anisotropy_drive_term(index: int, name: str, carrier: str, axis) -> CustomTerm:

@@ -40,6 +40,15 @@ mumax3 facts behind the choices (source files of github.com/mumax/3, v3.10–3.1
   quantities; mmstudy never sets ``B1``/``B2`` (mumax3's magnetoelastic term stays off)
   and uses them to carry D per cell for custom DMI fields and 2K(t) for anisotropy
   drives. Six exist, so at most six such uses.
+* Fourth order (notes-003 §6): the exchange, DMI and Zhang–Li corrections are custom
+  fields added to mumax3's second-order kernels
+  (:mod:`orchestrator.backends.mx3_custom`). The exchange and DMI ones are conservative
+  (energy ``−½ B·M_full``) and stay on for the whole script. The Zhang–Li one is a
+  torque written as a field (``ξh + m×h``, no energy): custom fields enter the B_eff of
+  ``minimize()``/``relax()``, so it is added in the evolve stages where an order-4
+  drive acts (it reads the script's ``J``) and removed after them with
+  ``RemoveCustomFields()`` (mumax3 ≥ 3.10; it drops fields, not energies), which is
+  followed by ``AddFieldTerm`` of the conservative fields again.
 * ``heaviside(0) = 0.5`` in mumax3 (``script/stdlib.go``); the expressions are rendered
   by :func:`orchestrator.study.expressions.to_mumax3`, which writes
   ``ceil(heaviside(x))`` (= 1 at 0, as ours).
@@ -73,8 +82,8 @@ from mmstudy.constants import MU0
 from orchestrator.backends.mx3_custom import CustomTerm, num
 from orchestrator.backends.mx3_terms import (CARRIERS, MUMAX3_GAMMA0, TABLE_ORDER,
                                              TRANSLATORS, PlanContext, active_torques,
-                                             dmi_layout, finish_stage, sot_parameters,
-                                             zhang_li_pol)
+                                             dmi4_uniform, dmi_layout, finish_stage,
+                                             sot_parameters, zhang_li_pol)
 from orchestrator.study.initial import initial_m
 from orchestrator.study.model import AnisotropyDrive, Evolve, Minimize, SOTDrive, Study
 from orchestrator.study.raster import rasterize
@@ -139,6 +148,12 @@ class StagePlan:
     #: None untouched; else {"kind": "none" | "zhang_li" | "sot", ...script values}
     torque: dict | None = None
     evolve: EvolvePlan | None = None
+    #: fields added for this stage only, never to the energy (the fourth-order
+    #: Zhang–Li correction): defined and added before the stage runs
+    custom: list[CustomTerm] = dataclasses.field(default_factory=list)
+    #: after the stage (when it added fields and a stage follows): RemoveCustomFields()
+    #: (it drops every custom field, not the energies), then these fields added back
+    restore: list[str] | None = None
 
 
 @dataclasses.dataclass
@@ -194,10 +209,18 @@ def refusals(study: Study) -> dict[str, str]:
                           "indices and mmstudy keeps one for vacuum)")
     for k in range(len(study.stages)):
         zl, sot = active_torques(study, k)
+        if any(d.order == 4 for _, d in zl) and (raster.vacuum.any() or any(
+                not (study.material(r).Ms or 0) > 0 for r in raster.used)):
+            out.setdefault("zhang_li.order4", f"stages.{k} (the fourth-order Zhang–Li "
+                                              "correction needs a fully magnetic mesh, no "
+                                              "vacuum or Ms = 0; use order = 2)")
         if zl and sot:
             out.setdefault("sot", f"stages.{k} (drives {zl[0][0]!r} and {sot[0][0]!r} act "
                                   "together: mumax3 drives Zhang–Li and Slonczewski torques "
                                   "with one current J)")
+        if len({d.order for _, d in zl}) > 1:
+            out.setdefault("zhang_li.order4", f"stages.{k} (Zhang–Li drives of order 2 and 4 "
+                                              "act together: mumax3 has one J)")
         if len({(d.P, d.xi) for _, d in zl}) > 1:
             out.setdefault("zhang_li", f"stages.{k} (Zhang–Li drives with different P or xi "
                                        "act together: mumax3 has one Pol and one Xi)")
@@ -212,6 +235,12 @@ def refusals(study: Study) -> dict[str, str]:
             out["demag.pbc"] = (f"mesh.repeats (0 images along periodic {', '.join(zero)}: "
                                 "mumax3's SetPBC makes an axis periodic only with ≥ 1 image)")
     layout = dmi_layout(study, raster)
+    if study.energy.dmi_order == 4 and layout["D"]:
+        uniform = dmi4_uniform(study, raster)
+        if isinstance(uniform, str):
+            out["dmi.order4.regions"] = (f"energy.dmi_order ({uniform}: the fourth-order DMI "
+                                         "correction is written for one class with uniform D "
+                                         "and Ms on a fully magnetic mesh)")
     if _n_carriers(study, layout) > len(CARRIERS):
         aniso = [n for n, d in study.drives.items() if isinstance(d, AnisotropyDrive)]
         feat = "anisotropy_drive" if aniso else f"dmi.{layout['custom'][-1]}"
@@ -308,6 +337,9 @@ def build_plan(study: Study) -> Mx3Plan:
     table = ["E_total", *(c for c in TABLE_ORDER[1:] if c in ctx.table), "maxTorque", "dt"]
 
     stages = [_stage_plan(ctx, k, specs) for k in range(len(study.stages))]
+    for sp in stages[:-1]:
+        if sp.custom:   # remove the stage's own fields, keep the conservative ones
+            sp.restore = [term.field for term in ctx.custom]
     n, cell, pbc = (nx, ny, nz), tuple(study.mesh.cell), study.mesh.pbc
     setpbc = None
     if pbc:

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from mmstudy.constants import MU0, MUMAX3_GAMMA_LL
-from orchestrator.backends.mx3_custom import (CustomTerm, anisotropy_drive_term, dmi_custom,
-                                              exchange12_correction, num)
+from orchestrator.backends.mx3_custom import (CustomTerm, anisotropy_drive_term, dmi4_correction,
+                                              dmi_custom, exchange12_correction, num,
+                                              zhangli4_correction)
 from orchestrator.backends.registry import Registry
 from orchestrator.study.expressions import parse, to_mumax3
 from orchestrator.study.model import (AnisotropyDrive, FieldDrive, SOTDrive, Study,
@@ -39,8 +40,8 @@ from orchestrator.study.raster import Raster
 from orchestrator.study.terms import AnisotropyTerm, DemagTerm, DMITerm, ExchangeTerm
 
 __all__ = ["TRANSLATORS", "PlanContext", "CARRIERS", "MUMAX3_GAMMA0", "dmi_layout",
-           "zhang_li_pol", "sot_parameters", "magnetic_regions", "active_torques",
-           "TABLE_ORDER"]
+           "dmi4_uniform", "zhang_li_pol", "sot_parameters", "magnetic_regions",
+           "active_torques", "TABLE_ORDER"]
 
 TRANSLATORS = Registry("mumax3")
 
@@ -138,6 +139,24 @@ def dmi_layout(study: Study, raster: Raster) -> dict:
             "magnetic": magnetic}
 
 
+def dmi4_uniform(study: Study, raster: Raster) -> tuple[str, float, float] | str:
+    """``(class, D, Ms)`` when the fourth-order DMI correction
+    (:func:`~orchestrator.backends.mx3_custom.dmi4_correction`) applies: every cell
+    magnetic, one DMI class with the same D and the same Ms in every region with cells
+    (the restriction of the 12-neighbour exchange correction). Otherwise why not (str).
+    """
+    mats = [study.material(r) for r in raster.used]
+    if raster.vacuum.any() or any(not (m.Ms or 0) > 0 for m in mats):
+        return "the mesh has vacuum or Ms = 0 cells"
+    pairs = {tuple((d.crystal_class, d.D) for d in (m.dmi or []) if d.D != 0) for m in mats}
+    if len(pairs) != 1 or len(next(iter(pairs))) != 1:
+        return "D or the DMI class differs between regions (or a region has two classes)"
+    if len({m.Ms for m in mats}) > 1:
+        return "Ms differs between regions"
+    (cls, D), = next(iter(pairs))
+    return cls, float(D), float(mats[0].Ms)
+
+
 def active_torques(study: Study, k: int) -> tuple[list, list]:
     """(Zhang–Li drives, SOT drives) acting in stage k with a non-zero amplitude; none
     in minimise/relax stages (the built-in solver applies no spin torque there, and
@@ -207,7 +226,8 @@ def _exchange(name: str, spec: ExchangeTerm, ctx: PlanContext) -> None:
 
 
 @TRANSLATORS.register(DMITerm, "✓ (`Dind = −D`, `ext_InterDind`; `T` with several D, `D2d_z` "
-                               "and a second class as custom fields)")
+                               "and a second class as custom fields); order 4: custom "
+                               "correction field (one class, uniform D and Ms, no vacuum)")
 def _dmi(name: str, spec: DMITerm, ctx: PlanContext) -> None:
     layout = dmi_layout(ctx.study, ctx.raster)
     names = ctx.raster.names
@@ -247,6 +267,12 @@ def _dmi(name: str, spec: DMITerm, ctx: PlanContext) -> None:
                 ctx.static.append((c, i, 1.0))
                 pairs.append((c, D))
             ctx.custom.append(dmi_custom(cls, pairs, cell, n, pbc))
+    if spec.order == 4:
+        uniform = dmi4_uniform(ctx.study, ctx.raster)
+        if isinstance(uniform, str):
+            raise ValueError(f"energy.dmi_order = 4 on mumax3: {uniform}")
+        cls, D, Ms = uniform
+        ctx.custom.append(dmi4_correction(cls, D, Ms, cell, n, pbc))
 
 
 @TRANSLATORS.register(AnisotropyTerm, "✓")
@@ -303,7 +329,8 @@ def _torque_drive(name: str, d, ctx: PlanContext, acting: list) -> None:
         acting.append((name, d))
 
 
-@TRANSLATORS.register(ZhangLiDrive, "✓ (`J`, `Pol`, `Xi`)")
+@TRANSLATORS.register(ZhangLiDrive, "✓ (`J`, `Pol`, `Xi`); order 4: correction field "
+                                   "ξh + m×h in its evolve stages")
 def _zhang_li(name: str, d: ZhangLiDrive, ctx: PlanContext) -> None:
     _torque_drive(name, d, ctx, ctx.zhang_li)
 
@@ -336,8 +363,19 @@ def finish_stage(ctx: PlanContext) -> None:
             d0 = ctx.zhang_li[0][1]
             J = tuple(sum_text([_term(d.j[c], d, ctx) for _, d in ctx.zhang_li])
                       for c in range(3))
-            sp.torque = {"kind": "zhang_li", "J": J, "Pol": zhang_li_pol(d0.P, ctx.gammaLL),
-                         "Xi": d0.xi}
+            pol = zhang_li_pol(d0.P, ctx.gammaLL)
+            sp.torque = {"kind": "zhang_li", "J": J, "Pol": pol, "Xi": d0.xi}
+            orders = {d.order for _, d in ctx.zhang_li}
+            if len(orders) > 1:
+                raise ValueError(f"stages.{sp.index}: Zhang–Li drives of order 2 and 4 act "
+                                 "together (mumax3 has one J)")
+            if orders == {4}:
+                mesh = ctx.study.mesh
+                axes = [a for a in range(3) if any(d.j[a] for _, d in ctx.zhang_li)]
+                term = zhangli4_correction(f"mm_zl4_{sp.index}", pol, d0.xi, axes,
+                                           tuple(mesh.cell), mesh.cells, mesh.pbc)
+                if term is not None:
+                    sp.custom.append(term)
         elif ctx.sot:
             p = sot_parameters(ctx.study, ctx.sot[0][1])
             p["J"] = ("0", "0", sum_text([_term(d.j, d, ctx) for _, d in ctx.sot]))

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -44,7 +45,7 @@ from typing import Any
 from orchestrator.study.expressions import evaluate
 from orchestrator.study.load import StudyError, validate_study
 from orchestrator.study.model import FromFile, Study
-from orchestrator.study.units import unit_registry
+from orchestrator.study.units import reduced_scale, substitute_reduced, unit_registry
 
 __all__ = ["Point", "expand", "set_path", "point_id", "study_data"]
 
@@ -151,7 +152,7 @@ def _numeric(value: Any, unit: str | None) -> tuple[Any, Any]:
     if unit and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = f"{value} {unit}"
     if isinstance(value, str) and _NUMBER_FIRST.match(value):
-        q = unit_registry().Quantity(value)
+        q = unit_registry().Quantity(substitute_reduced(value))
         if hasattr(q, "to_base_units"):
             return value, float(q.to_base_units().magnitude)
         return value, float(q)
@@ -187,12 +188,14 @@ def expand(study: Study, *, source: str = "<study>",
         return [point]
     names = list(study.sweep.parameters)
     columns = []
-    for name in names:
-        par = study.sweep.parameters[name]
-        try:
-            columns.append([_numeric(v, par.unit) for v in par.values])
-        except Exception as err:
-            raise StudyError(source, [f"sweep.parameters.{name}.values: {err}"]) from None
+    scale = reduced_scale(study.units.reduced) if study.units else contextlib.nullcontext()
+    with scale:  # swept values may be written in the study's reduced units
+        for name in names:
+            par = study.sweep.parameters[name]
+            try:
+                columns.append([_numeric(v, par.unit) for v in par.values])
+            except Exception as err:
+                raise StudyError(source, [f"sweep.parameters.{name}.values: {err}"]) from None
     combos = (itertools.product(*columns) if study.sweep.mode == "grid"
               else zip(*columns))
     points = []

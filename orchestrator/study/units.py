@@ -30,7 +30,8 @@ from collections.abc import Iterator, Mapping
 from mmstudy.constants import MU0  # re-exported: T m/A, the value OOMMF and mumax3 use
 from mmstudy.reduced import ReducedUnits
 
-__all__ = ["MU0", "UnitError", "to_si", "unit_registry", "REDUCED_SYMBOLS", "reduced_scale"]
+__all__ = ["MU0", "UnitError", "to_si", "unit_registry", "REDUCED_SYMBOLS", "reduced_scale",
+           "substitute_reduced"]
 
 #: paper 003's reduced units, usable in a study with a ``[units]`` table (A, D, Ms):
 #: symbol → (the ReducedUnits attribute, its SI unit)
@@ -112,7 +113,7 @@ def _finite(v: float, value, unit: str) -> float:
     return v
 
 
-def _reduced(value: str) -> str:
+def substitute_reduced(value: str) -> str:
     """``value`` with paper 003's reduced-unit symbols replaced by their SI quantities."""
     if not _SYMBOL_RE.search(value):
         return value
@@ -126,7 +127,7 @@ def _reduced(value: str) -> str:
 
 def _parse(value: str, unit: str) -> float:
     ureg = unit_registry()
-    value = _reduced(value)
+    value = substitute_reduced(value)
     try:
         q = ureg.Quantity(value.strip())
     except Exception as err:  # pint raises several error types for bad strings

@@ -96,3 +96,12 @@ def test_velocity_needs_one_ms_in_the_driven_regions():
     data["materials"]["b"] = {"Ms": "500 kA/m"}
     with pytest.raises(StudyError, match=r"drives\.stt\.I: .*one Ms"):
         validate_study(data, source="k.toml")
+
+
+def test_swept_values_in_reduced_units():
+    s = _study(sweep={"parameters": {"r": {"set": "mesh.cell.0",
+                                           "values": ["0.01 L_D", "0.02 L_D"]}}})
+    points = expand(s, source="k.toml")
+    assert [p.study.mesh.cell[0] for p in points] == pytest.approx([0.01 * RU.L_D,
+                                                                   0.02 * RU.L_D], rel=1e-14)
+    assert points[1].params["r"] == pytest.approx(0.02 * RU.L_D, rel=1e-14)

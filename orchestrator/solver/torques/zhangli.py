@@ -18,6 +18,14 @@ cell, the Neumann condition ∂m/∂n = 0 that the exchange stencil uses too), s
 edge ``∂_a m ≈ (m₊₁ − m)/(2Δ_a)``. At mesh edges this is mumax3's clamped stencil;
 next to an empty cell mumax3 reads that cell's m = 0 instead (no Ms check in
 ``zhangli2.cu``) — a documented difference, irrelevant for periodic films.
+
+Fourth order (``order=4``; a study's ``ZhangLiDrive.order``). ``∂_a m`` is the
+fourth-order first derivative of :mod:`orchestrator.solver.fd4`:
+``[8(m₊₁ − m₋₁) − (m₊₂ − m₋₂)]/(12Δ_a)``, wrapped on periodic axes; on an open axis
+the four cells nearest each edge use the one-sided rows of the summation-by-parts
+operator ``H⁻¹Q`` that the fourth-order DMI is built from (second order there, no
+ghost cell), so a uniform m has no gradient anywhere. It needs a fully magnetic mesh
+and, along an open axis that carries current, 1 or at least 8 cells.
 In the torque ``−m×(m×g)`` replaces g, which projects out the part of the discrete
 derivative along m (zero in the continuum), so T ⟂ m exactly.
 
@@ -39,6 +47,7 @@ import numpy as np
 
 from mmstudy.spintorque import zhang_li_u
 from orchestrator.solver.context import Context
+from orchestrator.solver.fd4 import derivative_band, pairs
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.torques.base import Torque, amplitude_of, cross
 
@@ -82,6 +91,8 @@ class ZhangLi(Torque):
         Non-adiabaticity ξ (paper 002's β).
     amplitude : float or callable t -> float, optional
         Time-dependent factor multiplying u (default 1).
+    order : {2, 4}
+        Finite-difference order of ``(u·∇)m`` (see the module notes).
 
     Attributes
     ----------
@@ -93,7 +104,11 @@ class ZhangLi(Torque):
 
     def __init__(self, *, u=None, j=None, P: float | Mapping | None = None,
                  xi: float | Mapping | np.ndarray = 0.0,
-                 amplitude: float | Callable[[float], float] | None = None) -> None:
+                 amplitude: float | Callable[[float], float] | None = None,
+                 order: int = 2) -> None:
+        if order not in (2, 4):
+            raise ValueError(f"order must be 2 or 4, not {order!r}")
+        self.order = order
         if (u is None) == (j is None):
             raise ValueError("give either u (m/s) or j (A/m²) with P")
         if j is not None and P is None:
@@ -120,7 +135,10 @@ class ZhangLi(Torque):
         xim = xi[mag]
         self._xi: float | np.ndarray = (float(xim.flat[0]) if xim.size and np.all(xim == xim.flat[0])
                                         else xp.asarray(xi[..., None].astype(self.dtype)))
-        self._build_stencil(mesh, mag, u)
+        if self.order == 4:
+            self._build_stencil4(mesh, mag, u)
+        else:
+            self._build_stencil(mesh, mag, u)
         shape = mesh.shape
         self._g = xp.zeros(shape + (3,), self.dtype)
         self._c = xp.zeros(shape + (3,), self.dtype)
@@ -171,6 +189,37 @@ class ZhangLi(Torque):
                     cd = coef[..., None][tuple(d)]
                     self._passes.append((tuple(d), tuple(s), self._compact(cd, self.dtype)))
         # c0 is exactly zero where both neighbours exist
+        self._c0 = None if not np.any(c0 != 0) else self._compact(c0[..., None], self.dtype)
+
+    def _build_stencil4(self, mesh: Mesh, mag: np.ndarray, u: np.ndarray) -> None:
+        """Per axis and offset k: ``out[dst] += u_a c_k / Δ_a × m[src]`` (fd4's bands)."""
+        if not mag.all():
+            raise ValueError("the fourth-order Zhang–Li torque needs a fully magnetic mesh "
+                             "(no Ms = 0 cells); use order=2")
+        self._passes = []
+        c0 = np.zeros(mesh.shape)
+        for a in range(3):
+            n, ax = mesh.n[a], _ARRAY_AXIS[a]
+            ua = u[..., a]
+            if n == 1 or not np.any(ua != 0):
+                continue
+            periodic = "xyz"[a] in mesh.pbc
+            band = derivative_band(n, periodic) / mesh.cell[a]
+            shape = [1, 1, 1]
+            shape[ax] = n
+            if band[3].any():  # the diagonal of the one-sided edge rows
+                c0 += ua * band[3].reshape(shape)
+            for k in (-3, -2, -1, 1, 2, 3):
+                if not band[k + 3].any():
+                    continue
+                coef = ua * band[k + 3].reshape(shape)
+                for dst, src in pairs(n, k, periodic):
+                    d = [slice(None)] * 4
+                    s = [slice(None)] * 4
+                    d[ax], s[ax] = dst, src
+                    cd = coef[..., None][tuple(d)]
+                    if cd.any():
+                        self._passes.append((tuple(d), tuple(s), self._compact(cd, self.dtype)))
         self._c0 = None if not np.any(c0 != 0) else self._compact(c0[..., None], self.dtype)
 
     def gradient(self, m: np.ndarray, out: np.ndarray) -> np.ndarray:
