@@ -572,8 +572,10 @@ def _check_manifest(plan: Plan, force: bool) -> None:
     """Refuse an output folder holding another study's manifest, unless ``force``; then
     keep that manifest as ``manifest.<n>.json`` (and ``manifest.<n>.csv``)."""
     old = _old_manifest(plan.out)
+    sources = {old.get("source"), _absolute(plan.source)} if old else set()
+    # a study built in Python (source "<study>") has no file to compare: its name decides
     if not old or (old.get("study") == plan.study.name
-                   and old.get("source") == _absolute(plan.source)):
+                   and (len(sources) == 1 or "<study>" in sources)):
         return
     what = f"study {old.get('study')!r}" + (f" ({old['source']})" if old.get("source") else "")
     if not force:

@@ -48,9 +48,15 @@ __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Driv
            "Constant", "Pulse", "Train", "Expression", "Thermal", "Initial", "Uniform",
            "Random", "Skyrmions", "SkyrmionSpec", "Textures", "TextureSpec", "FromFile",
            "Stage", "Minimize", "Relax",
-           "Evolve", "Sweep", "SweepParameter", "UnitsScale", "GAMMA0", "DMI_CLASSES"]
+           "Evolve", "Sweep", "SweepParameter", "UnitsScale", "GAMMA0", "DMI_CLASSES", "NEW_FIELD"]
 
 DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
+#: The mark of a field added after points were first run: at its default value it is left
+#: out of a point's content-hash id (orchestrator.study.sweep.point_id), so adding a field
+#: never changes the id, and never invalidates the finished runs, of a study that does not
+#: use it. Every field added from now on carries it (``Field(default,
+#: json_schema_extra=NEW_FIELD)``).
+NEW_FIELD = {"id_when_default": False}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -222,7 +228,7 @@ class Energy(_Model):
     dmi_interface: Literal["mean", "zero"] = "mean"
     #: finite-difference order of the DMI's first derivatives: 2 (the standard
     #: nearest-neighbour scheme) or 4 (paper 003; with the 12ngbr exchange)
-    dmi_order: Literal[2, 4] = 2
+    dmi_order: Literal[2, 4] = Field(2, json_schema_extra=NEW_FIELD)
 
 
 # --------------------------------------------------------------------------- drives
@@ -359,7 +365,7 @@ class ZhangLiDrive(_Drive):
     P: float
     xi: float = 0.0
     #: finite-difference order of (j·∇)m: 2 (mumax3's central difference) or 4
-    order: Literal[2, 4] = 2
+    order: Literal[2, 4] = Field(2, json_schema_extra=NEW_FIELD)
 
     @model_serializer(mode="wrap")
     def _without_derived_j(self, handler):

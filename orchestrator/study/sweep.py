@@ -42,6 +42,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from orchestrator.study.expressions import evaluate
 from orchestrator.study.load import StudyError, validate_study
 from orchestrator.study.model import FromFile, Study
@@ -91,6 +93,7 @@ def point_id(study: Study, backend: str) -> str:
     it); an initial-state file contributes its bytes, not its path.
     """
     data = study_data(study)
+    _drop_new_defaults(study, data)
     for key in ("name", "description", "run", "sweep"):
         data.pop(key, None)
     if isinstance(study.initial, FromFile):
@@ -101,6 +104,31 @@ def point_id(study: Study, backend: str) -> str:
     blob = json.dumps({"backend": backend, "study": data}, sort_keys=True,
                       separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _drop_new_defaults(obj: Any, data: Any) -> None:
+    """Remove from ``data`` (``obj`` dumped by alias) every field marked
+    :data:`orchestrator.study.model.NEW_FIELD` that holds its default, walking the model
+    and its dump side by side (in place)."""
+    if isinstance(obj, BaseModel) and isinstance(data, dict):
+        for name, field in type(obj).model_fields.items():
+            key = field.alias or name
+            if key not in data:
+                continue
+            extra = field.json_schema_extra
+            value = getattr(obj, name)
+            if isinstance(extra, dict) and extra.get("id_when_default") is False \
+                    and value == field.default:
+                del data[key]
+            else:
+                _drop_new_defaults(value, data[key])
+    elif isinstance(obj, (list, tuple)) and isinstance(data, list):
+        for o, d in zip(obj, data):
+            _drop_new_defaults(o, d)
+    elif isinstance(obj, dict) and isinstance(data, dict):
+        for k, o in obj.items():
+            if k in data:
+                _drop_new_defaults(o, data[k])
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

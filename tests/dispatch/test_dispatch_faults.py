@@ -131,6 +131,24 @@ def test_an_output_folder_of_another_study_is_refused_unless_forced(tmp_path):
     assert not (out / "manifest.2.json").exists()
 
 
+def test_the_same_study_from_python_then_from_its_file_is_not_another_study(tmp_path):
+    """A paper pipeline runs a study built in Python (source "<study>"); running the same
+    study's file into that folder afterwards (say, to retry a failed point) is the same
+    study, not a reuse of the folder."""
+    from typer.testing import CliRunner
+
+    from orchestrator.cli import app
+    from orchestrator.study.load import load_study
+
+    out = tmp_path / "out"
+    path = write_study(tmp_path, name="first", extra="", duration="10 ps")
+    run_study(load_study(path), out=out, progress=False)
+    assert read(out / "manifest.json")["source"] == "<study>"
+    result = CliRunner().invoke(app, ["run", str(path), "-q", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "manifest.1.json").exists()
+
+
 def test_ctrl_c_on_a_dask_run_prints_one_line_and_a_rerun_finishes(tmp_path):
     """Ctrl-C in a terminal (SIGINT to the whole process group: the dispatcher and the
     local cluster's worker processes): a short message, no Dask tracebacks, the manifest
