@@ -56,7 +56,7 @@ _REPORT = typer.Option(None, "--report", help="report folder (default "
                                               "reports/<paper>/<quick|full>[-<backend>]/)")
 
 
-def _paper(name: str, figures: list[str] | None):
+def _paper(name: str, figures: list[str] | None, quick: bool):
     """The paper ``name`` and the figures asked for, or a ValueError a user can act on:
     an unknown paper (names the papers), an unknown figure (names the figures), a paper
     that is not complete (names what it lacks)."""
@@ -64,7 +64,7 @@ def _paper(name: str, figures: list[str] | None):
 
     paper = registry.get(name)  # UnknownPaper (a ValueError) names the papers
     try:
-        names = pipeline.select_figures(paper, figures)
+        names = pipeline.select_figures(paper, figures, quick)
     except KeyError as err:  # "paper janus has no figure 'x' (it has fig1, ...)"
         raise ValueError(err.args[0] if err.args else str(err)) from None
     problems = paper.problems()
@@ -130,7 +130,7 @@ def run_paper(
     from orchestrator.dispatch.run import Terminated
     from orchestrator.papers import pipeline
 
-    paper, names = _paper(name, figure)
+    paper, names = _paper(name, figure, quick)
     try:
         code = pipeline.reproduce(paper, quick=quick, backend=backend.value, out=out,
                                   report=report, jobs=jobs, progress=not no_progress,
@@ -158,7 +158,7 @@ def report_paper(
     A figure with no finished point keeps the section an earlier pass wrote."""
     from orchestrator.papers import pipeline
 
-    paper, names = _paper(name, figure)
+    paper, names = _paper(name, figure, quick)
     path = pipeline.render(paper, quick=quick, backend=backend.value, out=out, report=report,
                            figures=names, log=sys.stdout)
     typer.echo(f"report: {path}")

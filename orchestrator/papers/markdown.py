@@ -32,8 +32,8 @@ SHARED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def fmt(v: Any, spec: str = ".3g") -> str:
-    """One table cell: ``yes``/``no`` for a bool, ``—`` for NaN or None, ``spec`` for a
-    float (``-0`` written ``0``).
+    """One table cell: ``yes``/``no`` for a bool, ``—`` for NaN or None, ``∞`` for an
+    infinity, ``spec`` for a float (``-0`` written ``0``).
 
     >>> fmt(True), fmt(float("nan")), fmt(-0.0001, ".0f"), fmt(12345.678)
     ('yes', '—', '0', '1.23e+04')
@@ -43,6 +43,8 @@ def fmt(v: Any, spec: str = ".3g") -> str:
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
     if isinstance(v, (float, np.floating)):
+        if np.isinf(v):
+            return "∞" if v > 0 else "−∞"
         if not np.isfinite(v):
             return "—"
         text = format(float(v), spec)

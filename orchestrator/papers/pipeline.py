@@ -110,20 +110,24 @@ def default_report(paper: Paper, quick: bool, backend: str) -> Path:
                                                else f"{name}-{backend}")
 
 
-def select_figures(paper: Paper, figures: Iterable[str] | None) -> list[str]:
-    """The figure names asked for (all when ``None``), in the paper's order.
+def select_figures(paper: Paper, figures: Iterable[str] | None, quick: bool = False
+                   ) -> list[str]:
+    """The figure names asked for (all when ``None``; in quick mode those the paper runs in
+    quick mode), in the paper's order.
 
     Raises
     ------
     KeyError
         Naming the paper's figures, for a name it does not have.
     """
-    every = [f.name for f in paper.spec.figures]
+    every = [f.name for f in paper.spec.figures if f.quick or not quick]
     if not figures:
         return every
     wanted = list(figures)
     for name in wanted:
-        paper.spec.figure(name)
+        if not paper.spec.figure(name).quick and quick:  # spec.figure: KeyError if unknown
+            raise ValueError(f"figure {name} of {paper.name} runs in the full mode only "
+                             "(paper.toml: quick = false)")
     return [f for f in every if f in wanted]
 
 
@@ -191,7 +195,7 @@ def analyse_figures(paper: Paper, runs: dict[str, StudyRun], *, quick: bool,
     is left out, so its earlier section stays (``log`` says so)."""
     log = log or sys.stdout
     out = {}
-    for name in select_figures(paper, figures):
+    for name in select_figures(paper, figures, quick):
         spec = paper.spec.figure(name)
         mine = {s: runs[s] for s in spec.studies if s in runs}
         if len(mine) < len(spec.studies) or not any(r.any_done for r in mine.values()):
@@ -235,7 +239,7 @@ def reproduce(paper: Paper, *, quick: bool, backend: str = "builtin", out: Path 
     from orchestrator.papers.report import write_report
 
     log = log or sys.stdout
-    names = select_figures(paper, figures)
+    names = select_figures(paper, figures, quick)
     out = Path(out) if out is not None else default_out(paper, quick, backend)
     report = Path(report) if report is not None else default_report(paper, quick, backend)
     t0 = time.perf_counter()
@@ -259,7 +263,7 @@ def render(paper: Paper, *, quick: bool, backend: str = "builtin", out: Path | N
     log = log or sys.stdout
     from orchestrator.papers.report import write_report
 
-    names = select_figures(paper, figures)
+    names = select_figures(paper, figures, quick)
     out = Path(out) if out is not None else default_out(paper, quick, backend)
     report = Path(report) if report is not None else default_report(paper, quick, backend)
     t0 = time.perf_counter()

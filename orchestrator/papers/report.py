@@ -193,6 +193,11 @@ def assemble(paper: Paper, folder: Path, *, quick: bool, backend: str, out: Path
     header = env.get_template(paper.spec.header).render(**ctx).strip()
     body = []
     for f in paper.spec.figures:
+        if quick and not f.quick:
+            body.append(f"## {f.title}\n\n**Paper:** {f.statement}\n\nFull mode only "
+                        f"(too costly for quick mode): "
+                        f"`{command(paper, False, backend, f.name)}`.\n")
+            continue
         if f.name not in sections:
             body.append(f"## {f.title}\n\n**Paper:** {f.statement}\n\nNot run yet: "
                         f"`{command(paper, quick, backend, f.name)}`.\n")

@@ -116,6 +116,8 @@ class FigureSpec(_Strict):
     columns: dict[str, str] = Field(default_factory=dict)
     claims: list[ClaimSpec] = Field(default_factory=list)
     headline: list[str] = Field(default_factory=list)
+    #: whether quick mode runs this figure (a figure too costly for it says so in the report)
+    quick: bool = True
 
     @field_validator("claims")
     @classmethod

@@ -628,3 +628,16 @@ def test_quick_reproduction_holds(name, tmp_path):
               for fig, info in summary["figures"].items() for c in info["claims"]
               if c["holds"] is False and not c.get("observation")]
     assert not failed, "claims that fail in quick mode:\n" + "\n".join(failed)
+
+
+def test_a_full_mode_only_figure_is_left_out_of_quick_mode(tmp_path):
+    paper = _toy(tmp_path / "toy", FIG1, FIG2.replace('template = "fig2.md.j2"',
+                                                      'template = "fig2.md.j2"\nquick = false'))
+    assert pipeline.select_figures(paper, None, quick=True) == ["fig1"]
+    assert pipeline.select_figures(paper, None, quick=False) == ["fig1", "fig2"]
+    with pytest.raises(ValueError, match="fig2 of toy runs in the full mode only"):
+        pipeline.select_figures(paper, ["fig2"], quick=True)
+    _write_report(paper, {"fig1": _analyse(paper, "fig1")}, tmp_path)
+    text = (tmp_path / "reports" / "toy" / "quick" / "report.md").read_text(encoding="utf-8")
+    assert "Full mode only (too costly for quick mode): `mmstudy paper run toy --figure fig2`" \
+        in text
