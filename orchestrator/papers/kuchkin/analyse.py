@@ -1,0 +1,170 @@
+"""Paper 003's figures from the point folders: the relaxed textures (Q, Γ, k_s), the
+driven velocities on the big circle next to the static-Γ Thiele prediction (Figs. 1b/3,
+3c), and a low-symmetry texture's small circle (Fig. 5).
+
+Velocities are in the paper's normalisation with its sign erratum (notes-003 §2.2):
+``v = V/V0``, ``V0 = ξ|I|/α``, ``e∥ = −Î`` (:mod:`analysis.thiele_geometry`). The
+texture's position is the ring centre of its magnon density (the paper's Eq. 19), unwrapped
+across the periodic seam; its velocity is the least-squares slope after a transient.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+import analysis
+from analysis.detection import find_objects
+from analysis.texture_ops import symmetry_order
+from analysis.thiele_geometry import (big_circle, dissipation_tensor, gamma_geometry,
+                                      kasa_circle_fit, reduced_velocity, small_circle,
+                                      thiele_velocity_reduced)
+from analysis.topology import topological_charge
+from orchestrator.papers import recipes as rx
+from orchestrator.papers.claims import Measured
+from orchestrator.papers.kuchkin import PAPER
+from orchestrator.papers.paper import FigureInput, FigureResult
+
+__all__ = ["textures", "circle", "small_circle_figure", "name_of"]
+
+#: the textures' names by (kind, k)
+NAMES = {("kpi", 1): "π skyrmion", ("kpi", 2): "2π skyrmion (skyrmionium)",
+         ("kpi", 3): "3π skyrmion", ("bag", 1): "skyrmion bag S(2)"}
+
+
+def name_of(params: dict) -> str:
+    """The texture's name from a point's swept values."""
+    return NAMES.get((params.get("kind"), int(round(params.get("k", 1)))), str(params))
+
+
+def _statics(ds, study) -> dict:
+    """Q (lattice, fd4), Γ and its geometry, k_s of a run's relaxed frame (frame 0 of its
+    default time axis: the minimised state)."""
+    frame = ds.isel(t=[0]).load()
+    m = rx.relaxed_state(ds).load()
+    q_lat = float(topological_charge(frame, method="lattice").squeeze())
+    q_fd4 = float(topological_charge(frame, method="fd4").squeeze())
+    G = dissipation_tensor(m, pbc=study.mesh.pbc, order=4)
+    g = gamma_geometry(G, isotropic_tol=1e-6)  # ψ undefined (NaN) for an isotropic Γ
+    objs = rx.largest_per_frame(find_objects(frame))
+    centre = (float(objs.x.iloc[0]), float(objs.y.iloc[0]))
+    ks = symmetry_order(m.isel(z=0).transpose("y", "x", "c").values, m.x.values, m.y.values,
+                        centre=centre, periodic=True)
+    return {"Q_lattice": q_lat, "Q_fd4": q_fd4, "Q": int(round(q_lat)), "Gamma": G,
+            "lam1": g.lam1, "lam2": g.lam2, "psi_deg": math.degrees(g.psi),
+            "vartheta": g.vartheta, "sqrt_det": g.sqrt_det, "trace": g.trace,
+            "k_s": ks, "radius_LD": float(objs.r_contour.iloc[0]) / study.units.reduced.L_D}
+
+
+@PAPER.analyse("textures")
+def textures(inp: FigureInput) -> FigureResult:
+    """The relaxed textures: charges, Γ, symmetry."""
+    rows, maps, notes = [], {}, []
+    for pp in rx.done_points(inp.run, notes):
+        ds = analysis.open_run(pp.folder)
+        st = _statics(ds, pp.point.study)
+        name = name_of(pp.point.params)
+        rows.append({"texture": name, **{k: v for k, v in st.items() if k != "Gamma"}})
+        maps[name] = rx.relaxed_state(ds).isel(z=0).load()
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return FigureResult(table, notes=notes)
+    high = table[table.k_s >= 3]
+    expected = {NAMES[("kpi", 1)]: -1, NAMES[("kpi", 2)]: 0, NAMES[("kpi", 3)]: -1,
+                NAMES[("bag", 1)]: 1}
+    measured = {
+        "q_lattice_integer": Measured(float((table.Q_lattice - table.Q_lattice.round()).abs()
+                                            .max())),
+        "q_fd4_integer": Measured(float((table.Q_fd4 - table.Q).abs().max()),
+                                  {"Q_fd4": table.Q_fd4.tolist()}),
+        "charges_as_documented": Measured(bool(all(expected.get(r.texture, r.Q) == r.Q
+                                                   for r in table.itertuples())),
+                                          {"Q": dict(zip(table.texture, table.Q))}),
+        "det_bound": Measured(float((table.sqrt_det - table.Q.abs()).min())),
+        "isotropic": Measured(float(((high.lam1 - high.lam2) / high.trace).max())
+                              if len(high) else None, why_untested="no texture with k_s ≥ 3"),
+    }
+    return FigureResult(table, {"maps": maps}, measured, notes=notes)
+
+
+def _driven(pp, transient: float) -> dict:
+    """Measured and predicted reduced velocity of one driven point; the first
+    ``transient/α`` (in 1/(γB_D)) of drive are left out of the fit: a texture's shape
+    settles at a rate ∝ α."""
+    study = pp.point.study
+    ds = analysis.open_run(pp.folder)
+    st = _statics(ds, study)
+    drive = study.drives["stt"]
+    mat = study.material(study.regions[0].name)
+    alpha, xi = mat.alpha, drive.xi
+    I = np.asarray(drive.I[:2])
+    angle = math.atan2(I[1], I[0])
+    main, _ = rx.main_track(rx.largest_per_frame(find_objects(ds)))
+    mo = rx.driven_motion(main, transient=transient / alpha * study.units.reduced.time)
+    v = reduced_velocity((mo.v["vx"], mo.v["vy"]), I, alpha=alpha, xi=xi)
+    th = thiele_velocity_reduced(st["Q"], st["Gamma"], alpha, xi, angle)
+    return {"texture": name_of(pp.point.params), "alpha": alpha, "xi": xi,
+            "theta_deg": round(math.degrees(angle + math.pi) % 360, 6),
+            "Q": st["Q"], "k_s": st["k_s"], "lam1": st["lam1"], "lam2": st["lam2"],
+            "v_par": v[0], "v_perp": v[1], "v_par_thiele": th[0], "v_perp_thiele": th[1],
+            "dv": float(math.hypot(v[0] - th[0], v[1] - th[1])), "Gamma": st["Gamma"]}
+
+
+@PAPER.analyse("circle")
+def circle(inp: FigureInput) -> FigureResult:
+    """LLG velocities of every texture at each (α, ξ) against their static-Γ prediction."""
+    notes: list[str] = []
+    rows = [_driven(pp, inp.param("transient_alpha_tD")) for pp in rx.done_points(inp.run, notes)]
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return FigureResult(table, notes=notes)
+    vc, rc = big_circle(table.alpha.to_numpy(), table.xi.to_numpy())
+    # ρ from the measured point (Eq. 11 for ϑ = 0: v∥ − v_c = R_c cos ρ, v⊥ = −R_c sin ρ)
+    table["rho_llg"] = np.arctan2(-table.v_perp / rc, (table.v_par - vc) / rc)
+    table["rho_thiele"] = 2 * np.arctan(table.Q / (table.alpha * np.sqrt(table.lam1 * table.lam2)))
+    table["off_big_circle"] = np.hypot(table.v_par - vc, table.v_perp) - np.abs(rc)
+    high, low = table[table.k_s >= 3], table[table.k_s < 3]
+    charged = high[high.Q != 0]
+    trivial = table[table.Q == 0]
+    sign_ok = np.sign(charged.v_perp) == -np.sign(charged.Q) * np.sign(charged.xi - charged.alpha)
+    measured = {
+        "thiele_high_symmetry": Measured(float(high.dv.max()) if len(high) else None),
+        "thiele_low_symmetry": Measured(float(low.dv.max()) if len(low) else None,
+                                        why_untested="no low-symmetry texture in this run"),
+        "trivial_at_one": Measured(float(np.hypot(trivial.v_par - 1, trivial.v_perp).max())
+                                   if len(trivial) else None),
+        "deflection_sign": Measured(bool(sign_ok.all()) if len(charged) else None),
+        "rho_matches": Measured(float((charged.rho_llg - charged.rho_thiele).abs().max())
+                                if len(charged) else None),
+    }
+    return FigureResult(table.drop(columns="Gamma"), {"table": table}, measured, notes=notes)
+
+
+@PAPER.analyse("small_circle")
+def small_circle_figure(inp: FigureInput) -> FigureResult:
+    """A low-symmetry texture driven at several current angles: its small circle."""
+    notes: list[str] = []
+    rows = [_driven(pp, inp.param("transient_alpha_tD")) for pp in rx.done_points(inp.run, notes)]
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return FigureResult(table, notes=notes)
+    r0 = table.iloc[0]
+    # the prediction from the relaxed texture (the same state at every angle)
+    centre, R0 = small_circle(int(r0.Q), r0.Gamma, float(r0.alpha), float(r0.xi))
+    pts = table[["v_par", "v_perp"]].to_numpy()
+    dist = np.hypot(pts[:, 0] - centre[0], pts[:, 1] - centre[1]) - abs(R0)
+    table["off_small_circle"] = dist
+    fit = kasa_circle_fit(pts) if len(pts) >= 3 else None
+    measured = {
+        "on_small_circle": Measured(float(np.abs(dist).max())),
+        "thiele_points": Measured(float(table.dv.max())),
+        "fit_centre": Measured(float(math.hypot(fit[0][0] - centre[0], fit[0][1] - centre[1]))
+                               if fit else None, {"fit_radius": fit[1] if fit else None,
+                                                  "R0": abs(R0)},
+                               why_untested="fewer than three angles"),
+    }
+    facts = {"centre": centre, "R0": abs(R0), "fit": fit}
+    return FigureResult(table.drop(columns="Gamma"), {"table": table, **facts}, measured,
+                        facts, notes)
