@@ -1,7 +1,7 @@
 """Paper 003's Thiele geometry, in its own normalisation (dimensionless Γ, reduced v).
 
 Kuchkin et al., "Geometry and symmetry in skyrmion dynamics" (notes:
-``/work/shared/papers/notes-003.md`` §1.2, §1.3, §2, §4). A rigid texture with
+``shared/papers/notes-003.md`` §1.2, §1.3, §2, §4). A rigid texture with
 topological charge Q and dissipation tensor Γ, driven by a Zhang–Li current
 ``I`` (mumax3's ``u``, m/s), moves with the velocity V that solves Eq. (4)::
 
