@@ -5,5 +5,6 @@ analysis and drawing functions it registers on its ``PAPER`` (:mod:`.paper`);
 :mod:`.registry` finds them. Shared: :mod:`.pipeline` (run → analyse → judge → draw →
 report), :mod:`.claims`, :mod:`.report`, :mod:`.markdown`, :mod:`.recipes`,
 :mod:`.overrides` (quick mode), and the command line :mod:`.cli` (``mmstudy paper``).
-Papers: ``janus/`` (paper 000, Zhang et al. 2025, the Janus skyrmion).
+Papers: ``janus/`` (paper 000, Zhang et al. 2025, the Janus skyrmion), ``kuchkin/`` (paper
+003, Kuchkin et al. 2021, geometry and symmetry in skyrmion dynamics; first version).
 """
