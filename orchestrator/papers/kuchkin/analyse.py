@@ -112,12 +112,18 @@ def _driven(pp, transient: float) -> dict:
             "dv": float(math.hypot(v[0] - th[0], v[1] - th[1])), "Gamma": st["Gamma"]}
 
 
+def _driven_table(inp: FigureInput) -> tuple[pd.DataFrame, list[str]]:
+    """One row of :func:`_driven` per finished point of the figure's study, and the notes
+    naming the others."""
+    notes: list[str] = []
+    rows = [_driven(pp, inp.param("transient_alpha_tD")) for pp in rx.done_points(inp.run, notes)]
+    return pd.DataFrame(rows), notes
+
+
 @PAPER.analyse("circle")
 def circle(inp: FigureInput) -> FigureResult:
     """LLG velocities of every texture at each (α, ξ) against their static-Γ prediction."""
-    notes: list[str] = []
-    rows = [_driven(pp, inp.param("transient_alpha_tD")) for pp in rx.done_points(inp.run, notes)]
-    table = pd.DataFrame(rows)
+    table, notes = _driven_table(inp)
     if table.empty:
         return FigureResult(table, notes=notes)
     vc, rc = big_circle(table.alpha.to_numpy(), table.xi.to_numpy())
@@ -145,9 +151,7 @@ def circle(inp: FigureInput) -> FigureResult:
 @PAPER.analyse("small_circle")
 def small_circle_figure(inp: FigureInput) -> FigureResult:
     """A low-symmetry texture driven at several current angles: its small circle."""
-    notes: list[str] = []
-    rows = [_driven(pp, inp.param("transient_alpha_tD")) for pp in rx.done_points(inp.run, notes)]
-    table = pd.DataFrame(rows)
+    table, notes = _driven_table(inp)
     if table.empty:
         return FigureResult(table, notes=notes)
     r0 = table.iloc[0]
