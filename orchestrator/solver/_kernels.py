@@ -417,3 +417,7 @@ def heun_correct(y, H, k1, m, c1, c2, half_h, tiny, lo, hi):
         m[i] = x / n
         m[i + U1] = yy / n
         m[i + U2] = z / n
+
+
+# the fourth-order terms' kernels, reached as ctx.kernels.<name> like the others
+from orchestrator.solver._kernels_fd4 import dmi4_field, zhangli4_torque  # noqa: E402,F401

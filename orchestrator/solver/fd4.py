@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["INTERIOR", "MIN_OPEN", "sbp42", "antisymmetric_band", "derivative_band",
-           "pairs"]
+__all__ = ["INTERIOR", "MIN_OPEN", "sbp42", "antisymmetric_band", "band_tables",
+           "derivative_band", "pairs"]
 
 #: interior first-derivative stencil (times Δ) for the offsets −2 … 2
 INTERIOR = {-2: 1.0 / 12.0, -1: -2.0 / 3.0, 1: 2.0 / 3.0, 2: -1.0 / 12.0}
@@ -143,3 +143,24 @@ def pairs(n: int, k: int, periodic: bool) -> list[tuple[slice, slice]]:
     if periodic:  # here 0 < k < n
         out.append((slice(n - q, n), slice(0, q)))
     return out
+
+
+def band_tables(band: np.ndarray, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The flat tables ``C`` (coefficients) and ``J`` (source indices) of a ``(7, n)``
+    band (``band[k + 3][i]`` multiplies cell ``i + k``) for the fused kernels of
+    :mod:`orchestrator.solver._kernels_fd4`: ``C[7 i + t]``, ``J[7 i + t]`` for offset
+    ``t − 3``, wrapped on a periodic axis; the diagonal (offset 0) is left out (zero)."""
+    n = band.shape[1]
+    i = np.arange(n)[:, None]
+    k = np.arange(-3, 4)[None, :]
+    src = i + k
+    C = band.T.copy()
+    C[:, 3] = 0.0
+    if periodic:
+        src = src % n
+    else:
+        if np.any(C[(src < 0) | (src >= n)] != 0):
+            raise ValueError("a free-edge band reaches outside the axis")
+        src = np.clip(src, 0, n - 1)
+    return np.ascontiguousarray(C.reshape(-1)), np.ascontiguousarray(src.reshape(-1),
+                                                                     dtype=np.uint64)

@@ -66,7 +66,7 @@ import numpy as np
 
 from mmstudy.constants import MU0
 from orchestrator.solver.context import Context
-from orchestrator.solver.fd4 import antisymmetric_band, pairs
+from orchestrator.solver.fd4 import antisymmetric_band, band_tables, pairs
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.solver.terms.dmi import CRYSTAL_CLASSES, _canonical_class, dmi_vector
@@ -121,6 +121,7 @@ class DMI4(FieldTerm):
         self._hcoef = (float(hcoef.flat[0]) if np.all(hcoef == hcoef.flat[0])
                        else self.xp.asarray(hcoef[..., None]))
         self._axes: list[tuple[tuple[float, float, float], list]] = []
+        tables: dict[int, tuple] = {}
         for axis in range(3):
             n = mesh.n[axis]
             u = np.zeros(3)
@@ -146,7 +147,24 @@ class DMI4(FieldTerm):
                         self.xp.asarray(c.reshape(shape))
                     taps.append((_index(ax, tgt), _index(ax, src), cval))
             self._axes.append((tuple(float(v) for v in b), taps))
+            tables[axis] = (*band_tables(band, periodic), np.asarray(b, dtype=np.float64))
         self._bufs: dict = {}
+        self._jit = self._jit_setup(tables, hcoef)
+
+    def _jit_setup(self, tables: dict, hcoef: np.ndarray) -> tuple | None:
+        """The arguments of ``ctx.kernels.dmi4_field`` after ``m`` and ``H`` (None
+        without kernels: small meshes, no numba)."""
+        if self.ctx.kernels is None:
+            return None
+        nz, ny, nx = self.mesh.shape
+        empty = (np.zeros(0), np.zeros(0, np.uint64), np.zeros(3))
+        args = [nx, ny, nz]
+        for axis in range(3):
+            args.extend(tables.get(axis, empty))
+        per_cell = not isinstance(self._hcoef, float)
+        cells = np.ascontiguousarray(np.broadcast_to(hcoef, self.mesh.shape).reshape(-1),
+                                     dtype=np.float64)
+        return (*args, float(hcoef.flat[0]), cells, per_cell)
 
     def _buffers(self, m: np.ndarray) -> tuple:
         bufs = self._bufs.get(m.dtype)
@@ -177,7 +195,15 @@ class DMI4(FieldTerm):
         return out
 
     def add_field(self, m: np.ndarray, t: float, out: np.ndarray) -> None:
-        """Add the DMI field (A/m) of ``m`` into ``out``."""
+        """Add the DMI field (A/m) of ``m`` into ``out`` (by the fused kernel where it
+        applies: float64 C-ordered fields on a mesh with kernels; the same numbers)."""
+        if (self._jit is not None and m.dtype == np.float64 and out.dtype == np.float64
+                and m.flags.c_contiguous and out.flags.c_contiguous
+                and m.shape == out.shape == self.mesh.shape + (3,)):
+            nz, ny, _ = self.mesh.shape
+            self.ctx.threads.split(self.ctx.kernels.dmi4_field, nz * ny, m.reshape(-1),
+                                   out.reshape(-1), *self._jit, cells=self.mesh.n[0])
+            return
         xp = self.xp
         s = self._buffers(m)[2]
         self.operator(m, s)

@@ -47,7 +47,7 @@ import numpy as np
 
 from mmstudy.spintorque import zhang_li_u
 from orchestrator.solver.context import Context
-from orchestrator.solver.fd4 import derivative_band, pairs
+from orchestrator.solver.fd4 import band_tables, derivative_band, pairs
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.torques.base import Torque, amplitude_of, cross
 
@@ -198,6 +198,7 @@ class ZhangLi(Torque):
                              "(no Ms = 0 cells); use order=2")
         self._passes = []
         c0 = np.zeros(mesh.shape)
+        tables: dict[int, tuple] = {}
         for a in range(3):
             n, ax = mesh.n[a], _ARRAY_AXIS[a]
             ua = u[..., a]
@@ -205,6 +206,8 @@ class ZhangLi(Torque):
                 continue
             periodic = "xyz"[a] in mesh.pbc
             band = derivative_band(n, periodic) / mesh.cell[a]
+            tables[a] = (*band_tables(band, periodic),
+                         np.ascontiguousarray(ua.reshape(-1), dtype=np.float64))
             shape = [1, 1, 1]
             shape[ax] = n
             if band[3].any():  # the diagonal of the one-sided edge rows
@@ -221,6 +224,21 @@ class ZhangLi(Torque):
                     if cd.any():
                         self._passes.append((tuple(d), tuple(s), self._compact(cd, self.dtype)))
         self._c0 = None if not np.any(c0 != 0) else self._compact(c0[..., None], self.dtype)
+        self._jit4 = self._jit4_setup(tables, c0)
+
+    def _jit4_setup(self, tables: dict, c0: np.ndarray) -> tuple | None:
+        """The arguments of ``ctx.kernels.zhangli4_torque`` between ``out`` and ``ξ``
+        (None without kernels, or with ξ varying over the cells)."""
+        if self.ctx.kernels is None or not isinstance(self._xi, float):
+            return None
+        nz, ny, nx = self.mesh.shape
+        empty = (np.zeros(0), np.zeros(0, np.uint64), np.zeros(0))
+        diag = (np.zeros(0) if self._c0 is None else
+                np.ascontiguousarray(np.broadcast_to(c0, self.mesh.shape).reshape(-1)))
+        args = [nx, ny, nz, diag]
+        for a in range(3):
+            args.extend(tables.get(a, empty))
+        return tuple(args)
 
     def gradient(self, m: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``g = (u·∇)m`` (1/s, without the time amplitude) into ``out``."""
@@ -240,6 +258,15 @@ class ZhangLi(Torque):
         """Add ``a(t)[−m×(m×g) − ξ m×g]``, ``g = (u·∇)m``, into ``out``."""
         amp = amplitude_of(self.amplitude, t)
         if amp == 0.0 or not self._passes:
+            return
+        jit = getattr(self, "_jit4", None)
+        if (jit is not None and m.dtype == np.float64 and out.dtype == np.float64
+                and m.flags.c_contiguous and out.flags.c_contiguous
+                and m.shape == out.shape == self.mesh.shape + (3,)):
+            nz, ny, _ = self.mesh.shape
+            self.ctx.threads.split(self.ctx.kernels.zhangli4_torque, nz * ny, m.reshape(-1),
+                                   out.reshape(-1), *jit, self._xi, float(amp),
+                                   cells=self.mesh.n[0])
             return
         xp = self.xp
         g, c, d, tmp = self._g, self._c, self._d, self._tmp
