@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from mmstudy.resources import checkout_root
+from orchestrator.backends.base import UnsupportedFeature
 from orchestrator.dispatch.folders import DONE, FAILED, PENDING, is_done, read_status
 from orchestrator.dispatch.run import RunSummary, Terminated, plan_study, run_study
 from orchestrator.papers.claims import Claim, judge
@@ -157,7 +158,11 @@ def run_studies(studies: dict[str, Study], *, backend: str, out: Path, jobs: int
         t0 = time.perf_counter()
         log.write(f"== {stem}: {study.description}\n")
         log.flush()
-        summary = run_study(study, backend=backend, jobs=jobs, out=out / stem, progress=progress)
+        try:
+            summary = run_study(study, backend=backend, jobs=jobs, out=out / stem,
+                                progress=progress)
+        except UnsupportedFeature as err:  # name the paper's study, not "<study>"
+            raise ValueError(str(err).replace("<study>", f"study {stem!r}", 1)) from None
         runs[stem] = StudyRun(stem, study, summary, time.perf_counter() - t0)
         for line in summary.lines():
             log.write(f"   {line}\n")

@@ -2,14 +2,15 @@
 
 The hot loops of the engine (the LLG right-hand side, Heun's stages, the
 renormalisation, the 6-neighbour exchange field with uniform parameters, the demag
-kernel product) exist twice: as numpy ufuncs with
-``out=`` (the reference, and the form for other array libraries) and as fused numba
-kernels in :mod:`orchestrator.solver._kernels`, which make one pass over memory
-where the ufuncs make a dozen strided ones over ``(..., 3)`` arrays (10× faster for
-the LLG right-hand side at 1024², see ``benchmarks/results/solver.md``). Each kernel
+kernel product, the fourth-order DMI field and Zhang–Li torque) exist twice: as numpy
+ufuncs with ``out=`` (the reference, and the form for other array libraries) and as
+fused numba kernels in :mod:`orchestrator.solver._kernels` (``_kernels_fd4``'s
+re-exported there), which make one pass over memory where the ufuncs make a dozen
+strided ones over ``(..., 3)`` arrays (10× faster for the LLG right-hand side at 1024²,
+see ``benchmarks/results/solver.md``). Each kernel
 does the same floating-point operations in the same order as its numpy twin, so
 both give bitwise equal results (only the sign of a zero may differ;
-``tests/solver/test_kernels_bitwise.py``).
+``tests/solver/test_kernels_bitwise.py``, ``test_kernels_fd4.py``).
 
 What lives where: this module holds the rule (:func:`use_jit`) and the lazy import of
 the kernel module (:func:`kernels`). :meth:`orchestrator.solver.context.Context.build`

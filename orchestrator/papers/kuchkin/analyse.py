@@ -27,11 +27,15 @@ from orchestrator.papers.claims import Measured
 from orchestrator.papers.kuchkin import PAPER
 from orchestrator.papers.paper import FigureInput, FigureResult
 
-__all__ = ["textures", "circle", "small_circle_figure", "name_of"]
+__all__ = ["textures", "circle", "checks", "small_circle_figure", "name_of"]
 
 #: the textures' names by (kind, k)
 NAMES = {("kpi", 1): "π skyrmion", ("kpi", 2): "2π skyrmion (skyrmionium)",
-         ("kpi", 3): "3π skyrmion", ("bag", 1): "skyrmion bag S(2)"}
+         ("kpi", 3): "3π skyrmion", ("bag", 1): "skyrmion bag S(2)",
+         ("antiskyrmion", 1): "antiskyrmion (D2d)"}
+#: the charge each texture is documented with (analysis/texture_library.py, +z background)
+CHARGES = {"π skyrmion": -1, "2π skyrmion (skyrmionium)": 0, "3π skyrmion": -1,
+           "skyrmion bag S(2)": 1, "antiskyrmion (D2d)": 1}
 
 
 def name_of(params: dict) -> str:
@@ -39,9 +43,15 @@ def name_of(params: dict) -> str:
     return NAMES.get((params.get("kind"), int(round(params.get("k", 1)))), str(params))
 
 
+def _d2d(study) -> bool:
+    """Whether the study's magnet has D2d DMI (Eq. 7 then turns the spins the other way)."""
+    dmi = study.material(study.regions[0].name).dmi or []
+    return any(d.crystal_class == "D2d_z" for d in dmi)
+
+
 def _statics(ds, study) -> dict:
     """Q (lattice, fd4), Γ and its geometry, k_s of a run's relaxed frame (frame 0 of its
-    default time axis: the minimised state)."""
+    default time axis: the minimised state); k_s with the rotation law of its DMI class."""
     frame = ds.isel(t=[0]).load()
     m = rx.relaxed_state(ds).load()
     q_lat = float(topological_charge(frame, method="lattice").squeeze())
@@ -51,7 +61,7 @@ def _statics(ds, study) -> dict:
     objs = rx.largest_per_frame(find_objects(frame))
     centre = (float(objs.x.iloc[0]), float(objs.y.iloc[0]))
     ks = symmetry_order(m.isel(z=0).transpose("y", "x", "c").values, m.x.values, m.y.values,
-                        centre=centre, periodic=True)
+                        centre=centre, periodic=True, d2d=_d2d(study))
     return {"Q_lattice": q_lat, "Q_fd4": q_fd4, "Q": int(round(q_lat)), "Gamma": G,
             "lam1": g.lam1, "lam2": g.lam2, "psi_deg": math.degrees(g.psi),
             "vartheta": g.vartheta, "sqrt_det": g.sqrt_det, "trace": g.trace,
@@ -72,14 +82,12 @@ def textures(inp: FigureInput) -> FigureResult:
     if table.empty:
         return FigureResult(table, notes=notes)
     high = table[table.k_s >= 3]
-    expected = {NAMES[("kpi", 1)]: -1, NAMES[("kpi", 2)]: 0, NAMES[("kpi", 3)]: -1,
-                NAMES[("bag", 1)]: 1}
     measured = {
         "q_lattice_integer": Measured(float((table.Q_lattice - table.Q_lattice.round()).abs()
                                             .max())),
         "q_fd4_integer": Measured(float((table.Q_fd4 - table.Q).abs().max()),
                                   {"Q_fd4": table.Q_fd4.tolist()}),
-        "charges_as_documented": Measured(bool(all(expected.get(r.texture, r.Q) == r.Q
+        "charges_as_documented": Measured(bool(all(CHARGES.get(r.texture, r.Q) == r.Q
                                                    for r in table.itertuples())),
                                           {"Q": dict(zip(table.texture, table.Q))}),
         "det_bound": Measured(float((table.sqrt_det - table.Q.abs()).min())),
@@ -90,9 +98,11 @@ def textures(inp: FigureInput) -> FigureResult:
 
 
 def _driven(pp, transient: float) -> dict:
-    """Measured and predicted reduced velocity of one driven point; the first
-    ``transient/α`` (in 1/(γB_D)) of drive are left out of the fit: a texture's shape
-    settles at a rate ∝ α."""
+    """Measured and predicted reduced velocity of one driven point. The velocity is fitted
+    over the later part of the drive, from ``max(transient/α, T/2)`` (in 1/(γB_D); T the
+    drive time) on: a texture's shape settles at a rate ∝ α, and the larger ones take
+    longer still (the 3π skyrmion's v⊥ drifts for ~100 t_D at α = 0.25). ``unsteady``
+    is the change of v between the two halves of that window."""
     study = pp.point.study
     ds = analysis.open_run(pp.folder)
     st = _statics(ds, study)
@@ -102,14 +112,25 @@ def _driven(pp, transient: float) -> dict:
     I = np.asarray(drive.I[:2])
     angle = math.atan2(I[1], I[0])
     main, _ = rx.main_track(rx.largest_per_frame(find_objects(ds)))
-    mo = rx.driven_motion(main, transient=transient / alpha * study.units.reduced.time)
+    T = rx.evolve_duration(study)
+    t0 = max(transient / alpha * study.units.reduced.time, T / 2)
+    eps = 1e-6 * T  # frame times carry rounding: a window edge on a frame keeps it
+    mo = rx.driven_motion(main, transient=t0 - eps)
+    mid = (t0 + T) / 2
+    halves = [rx.driven_motion(main, transient=a - eps, t_stop=b + eps)
+              for a, b in ((t0, mid), (mid, T))]
+    va, vb = (reduced_velocity((h.v["vx"], h.v["vy"]), I, alpha=alpha, xi=xi) for h in halves)
     v = reduced_velocity((mo.v["vx"], mo.v["vy"]), I, alpha=alpha, xi=xi)
     th = thiele_velocity_reduced(st["Q"], st["Gamma"], alpha, xi, angle)
     return {"texture": name_of(pp.point.params), "alpha": alpha, "xi": xi,
+            "I": float(np.hypot(*I)) / study.units.reduced.velocity,
+            "cell_LD": study.mesh.cell[0] / study.units.reduced.L_D,
             "theta_deg": round(math.degrees(angle + math.pi) % 360, 6),
             "Q": st["Q"], "k_s": st["k_s"], "lam1": st["lam1"], "lam2": st["lam2"],
             "v_par": v[0], "v_perp": v[1], "v_par_thiele": th[0], "v_perp_thiele": th[1],
-            "dv": float(math.hypot(v[0] - th[0], v[1] - th[1])), "Gamma": st["Gamma"]}
+            "dv": float(math.hypot(v[0] - th[0], v[1] - th[1])),
+            "unsteady": float(math.hypot(va[0] - vb[0], va[1] - vb[1])),
+            "fit_from_tD": t0 / study.units.reduced.time, "Gamma": st["Gamma"]}
 
 
 def _driven_table(inp: FigureInput) -> tuple[pd.DataFrame, list[str]]:
@@ -144,6 +165,44 @@ def circle(inp: FigureInput) -> FigureResult:
         "deflection_sign": Measured(bool(sign_ok.all()) if len(charged) else None),
         "rho_matches": Measured(float((charged.rho_llg - charged.rho_thiele).abs().max())
                                 if len(charged) else None),
+        "steady": Measured(float(table.unsteady.max()),
+                           {"unsteady": dict(zip(table.texture + " α=" + table.alpha.astype(str),
+                                                 table.unsteady))}),
+    }
+    data = {"table": table, "circle_alphas": inp.param("circle_alphas")}
+    return FigureResult(table.drop(columns="Gamma"), data, measured, notes=notes)
+
+
+@PAPER.analyse("checks")
+def checks(inp: FigureInput) -> FigureResult:
+    """The π skyrmion's velocity with the cells halved and with the current halved,
+    against the reference run."""
+    notes: list[str] = []
+    rows = []
+    for pp in rx.done_points(inp.run, notes):
+        row = _driven(pp, inp.param("transient_alpha_tD"))
+        rows.append({"check": pp.point.params["check"], **row})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return FigureResult(table, notes=notes)
+    ref = table[table.check == "reference"]
+    if len(ref):
+        r = ref.iloc[0]
+        table["dv_reference"] = np.hypot(table.v_par - r.v_par, table.v_perp - r.v_perp)
+    else:
+        table["dv_reference"] = np.nan
+        notes.append("the reference run is not finished: nothing to compare with")
+
+    def change(label: str, why: str) -> Measured:
+        row = table[table.check == label]
+        if not len(row) or not len(ref):
+            return Measured(None, why_untested=why)
+        return Measured(float(row.dv_reference.iloc[0]))
+
+    measured = {
+        "cells_halved": change("cells halved", "the run with halved cells (256² cells, 16 "
+                                               "times the cost) is in the full mode only"),
+        "current_halved": change("current halved", "no run with the current halved"),
     }
     return FigureResult(table.drop(columns="Gamma"), {"table": table}, measured, notes=notes)
 

@@ -9,7 +9,7 @@ from analysis.plots import legend_outside, plot_mz_map
 from analysis.thiele_geometry import big_circle, rho
 from orchestrator.papers.kuchkin import PAPER
 
-__all__ = ["textures_png", "circle_png", "small_circle_png"]
+__all__ = ["textures_png", "circle_png", "checks_png", "small_circle_png"]
 
 
 def _circle(ax, centre, radius, **kw):
@@ -39,7 +39,9 @@ def circle_png(res, axes) -> None:
     """(v∥, v⊥) of every texture at each (α, ξ): LLG (filled) and static-Γ Thiele (open)
     on the big circle; and ρ(α) at ξ/α = 5/3 (Fig. 3c) with the LLG points."""
     t = res.data["table"]
-    pairs = sorted({(a, x) for a, x in zip(t.alpha, t.xi)})
+    shown = res.data.get("circle_alphas")
+    pairs = sorted({(a, x) for a, x in zip(t.alpha, t.xi)
+                    if shown is None or any(abs(a - s) < 1e-12 for s in shown)})
     names = list(dict.fromkeys(t.texture))
     for ax, (a, x) in zip(axes[:2], pairs):
         vc, rc = big_circle(a, x)
@@ -67,6 +69,26 @@ def circle_png(res, axes) -> None:
     ax.set(xlabel="α (ξ = %.3gα)" % ratio, ylabel="ρ (rad)",
            title="Fig. 3c: ρ(α) from static Γ (lines), LLG (points)")
     legend_outside(ax, ncol=1)
+
+
+@PAPER.draw("checks")
+def checks_png(res, axes) -> None:
+    """The π skyrmion's LLG velocity in each check run next to the reference and the
+    static-Γ Thiele velocity, on a patch of the big circle."""
+    t = res.data["table"]
+    a, x = float(t.alpha.iloc[0]), float(t.xi.iloc[0])
+    vc, rc = big_circle(a, x)
+    _circle(axes, (vc, 0.0), abs(rc), color="0.6", lw=1, label="big circle (Eq. 13)")
+    for k, r in enumerate(t.itertuples()):
+        axes.plot(r.v_par, r.v_perp, "o", color=f"C{k}",
+                  label=f"{r.check}: Δ = L_D/{1 / r.cell_LD:.4g}, |I| = {r.I:.3g}")
+        axes.plot(r.v_par_thiele, r.v_perp_thiele, "s", mfc="none", ms=10, color=f"C{k}")
+    pad = 0.02
+    axes.set(xlim=(t.v_par.min() - pad, t.v_par.max() + pad),
+             ylim=(t.v_perp.min() - pad, t.v_perp.max() + pad), aspect="equal",
+             xlabel="$v_\\parallel$", ylabel="$v_\\perp$",
+             title=f"π skyrmion, α = {a:g}, ξ = {x:.4g}: LLG (dots), Thiele (squares)")
+    legend_outside(axes, ncol=1)
 
 
 @PAPER.draw("small_circle")
