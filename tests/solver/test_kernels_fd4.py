@@ -13,20 +13,9 @@ from orchestrator.solver.terms.dmi4 import DMI4
 from orchestrator.solver.terms.exchange import Exchange
 from orchestrator.solver.torques.zhangli import ZhangLi
 from oommf_data import random_m
+from test_kernels_bitwise import NM, both
 
 pytest.importorskip("numba")
-
-NM = 1e-9
-
-
-def both(monkeypatch, build):
-    """``build()`` with the numpy twins (MMSTUDY_JIT=0), then with the kernels (=1)."""
-    out = []
-    for mode in ("0", "1"):
-        monkeypatch.setenv("MMSTUDY_JIT", mode)
-        out.append(build())
-    monkeypatch.delenv("MMSTUDY_JIT")
-    return out
 
 
 @pytest.mark.parametrize("pbc", ["xy", "", "x"])
