@@ -229,5 +229,12 @@ def small_circle_figure(inp: FigureInput) -> FigureResult:
                                why_untested="fewer than three angles"),
     }
     facts = {"centre": centre, "R0": abs(R0), "fit": fit}
+    if fit:  # Eq. 18 on the fitted circle: cos of the angle at which it cuts the big circle
+        vc, rc = big_circle(float(r0.alpha), float(r0.xi))
+        (fx, fy), fr, rms = fit
+        d = math.hypot(fx - vc, fy)
+        facts["orth_cos"] = (d ** 2 - rc ** 2 - fr ** 2) / (2 * abs(rc) * fr)
+        # first-order propagation of the points' scatter (rms) into centre and radius
+        facts["orth_cos_err"] = (2 * d + 2 * fr) * rms / (2 * abs(rc) * fr)
     return FigureResult(table.drop(columns="Gamma"), {"table": table, **facts}, measured,
                         facts, notes)
