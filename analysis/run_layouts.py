@@ -8,7 +8,11 @@
 * a **mumax3 run** (``m000000.ovf`` ... and ``table.txt`` in a ``*.out/`` folder), or
   the built-in solver's run in the same layout, told apart by its ``run.json``;
 * a point folder of ``mmstudy run`` (its ``run.out/``), and a **plain folder** of OVF
-  files.
+  files;
+* an **ubermag drive folder** (``<system>/drive-<n>/`` of oommfc: ``info.json``, the MIF,
+  ``m0.omf``, OOMMF's snapshots and table) as a run of one stage, and a **system folder**
+  (its ``drive-<n>/`` folders) as the drives in order, one stage each
+  (:class:`RunFiles` ``drives``; names and ``info.json``: :mod:`analysis.ubermag`).
 
 Also the run's metadata (``run.json``, mumax3's ``SetPBC`` in ``log.txt``), a point's
 state (``status.json``), and the member folders of a sweep (:func:`_sweep_members`).
@@ -25,6 +29,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from analysis import ubermag
 from analysis.errors import FormatError
 from mmstudy.layout import (BUILTIN_SOLVER, MANIFEST_FILE, OUTPUT_DIR, PARAMS_FILE, POINT_FILE,
                             RUN_META, SOLVER_LOG, STATUS_FILE, TABLE_FILE)
@@ -61,6 +66,8 @@ class RunFiles:
         default_factory=list)
     #: ... and the stage index of each snapshot file
     stage_of: dict[Path, int] = dataclasses.field(default_factory=dict)
+    #: ubermag's drive folders, one per stage (``stages``), in order; [] for other runs
+    drives: list[ubermag.Drive] = dataclasses.field(default_factory=list)
 
 
 def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFiles:
@@ -71,9 +78,10 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
     path : path
         A run folder, an OOMMF ``.mif`` file or a mumax3 ``.mx3`` script; a point
         folder of ``mmstudy run`` (``point.json`` beside ``run.out/``) opens its
-        ``run.out``.
+        ``run.out``; an ubermag drive or system folder (or a drive's ``.mif``).
     basename : str, optional
-        OOMMF basename to pick when a folder holds the output of several runs.
+        OOMMF basename to pick when a folder holds the output of several runs (for an
+        ubermag folder: the system name, checked).
 
     Returns
     -------
@@ -86,6 +94,8 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
     """
     p = Path(path)
     if p.is_file():
+        if p.suffix.lower() == ".mif" and ubermag.is_drive_folder(p.parent):
+            return _find_ubermag(p.parent, basename)
         if p.suffix.lower() == ".mif":
             return _find_oommf(p.parent, basename or _mif_basename(p))
         if p.suffix.lower() == ".mx3":
@@ -104,6 +114,8 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
             raise FileNotFoundError(f"{p}: this point has not run (status: {state}); run it "
                                     "with `mmstudy run` (its inputs are not results)")
         return find_run(p / POINT_OUTPUT, basename=basename)
+    if ubermag.is_drive_folder(p) or ubermag.is_system_folder(p):
+        return _find_ubermag(p, basename)
     names = [f.name for f in p.iterdir() if f.is_file()]
     suffixes = {Path(n).suffix.lower() for n in names}
     # an OOMMF run in a folder named *.out (the backend's run.out/): a table or OOMMF names
@@ -115,6 +127,10 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
         return _find_oommf(p, basename)
     ovfs = sorted((p / n for n in names if Path(n).suffix.lower() in OVF_SUFFIXES), key=_natural)
     if not ovfs:
+        if ubermag.holds_systems(p):
+            raise FormatError(p, "a run folder (this folder holds ubermag system folders: "
+                                 "open_runs or `mmstudy export` opens them together, "
+                                 "open_run one of them)")
         raise FormatError(p, "a run folder: OVF files, a mumax3 table.txt or an OOMMF .odt")
     return RunFiles("folder", p, _group(ovfs, _plain_key), None)
 
@@ -249,6 +265,55 @@ def _oommf_stages(root: Path, names: set[str], fields: list[Path]) -> RunFiles |
                     stage_of=stage_of)
 
 
+def _find_ubermag(root: Path, basename: str | None) -> RunFiles:
+    """An ubermag drive folder as a run of one stage, or a system folder as its drives in
+    order, one stage each (``stages``: ``(k, "drive-<n>", type, table)``): OOMMF's output
+    files named ``<system>-...`` in each, never ``m0.omf`` (the drive's input) or a
+    parameter field oommfc wrote beside the MIF."""
+    folders = [root] if ubermag.is_drive_folder(root) else ubermag.system_drives(root)
+    stages: list[tuple[int, str, str | None, Path | None]] = []
+    series: dict[str, list[Path]] = {}
+    stage_of: dict[Path, int] = {}
+    drives: list[ubermag.Drive] = []
+    pbcs: dict[str, Path] = {}
+    for k, folder in enumerate(folders):
+        info = ubermag.read_info(folder)
+        mifs = sorted(folder.glob("*.mif"))
+        name = _mif_basename(mifs[0]) if mifs else (basename or folder.parent.name)
+        if basename is not None and name != basename:
+            raise FormatError(mifs[0] if mifs else folder, f"the system {basename!r} "
+                              "(basename=)", found=f"system {name!r}")
+        if drives and name != drives[0].basename:
+            raise FormatError(mifs[0] if mifs else folder, "the drives of one system (one "
+                              f"OOMMF basename, {drives[0].basename!r})", found=repr(name))
+        outputs = sorted((f for f in folder.iterdir() if f.is_file()
+                          and f.suffix.lower() in OVF_SUFFIXES and _OOMMF_NAME.match(f.name)
+                          and f.name.startswith(name + "-")), key=_natural)
+        snapshots = []
+        for f in outputs:
+            # the driver's outputs (Oxs_MinDriver / Oxs_TimeDriver) are one series
+            key = re.sub(r"^[^-]*Driver-", "Driver-", _oommf_key(f)[len(name) + 1:])
+            series.setdefault(key, []).append(f)
+            stage_of[f] = k
+            if key == "Driver-Magnetization":
+                snapshots.append(f)
+        table = folder / f"{name}.odt"
+        table_or_none = table if table.is_file() else None
+        kind = ubermag.STAGE_TYPES[info["driver"]]
+        stages.append((k, folder.name, kind, table_or_none))
+        m0 = folder / ubermag.M0_FILE
+        drives.append(ubermag.Drive(folder, ubermag.drive_number(folder, info), info, kind,
+                                    name, m0 if m0.is_file() else None, tuple(snapshots),
+                                    table_or_none))
+        pbcs.setdefault(ubermag.mif_pbc(mifs[0] if mifs else None), mifs[0] if mifs else folder)
+    if len(pbcs) > 1:
+        (pbc_a, mif_a), (pbc_b, mif_b) = list(pbcs.items())[:2]
+        raise FormatError(mif_b, f"the periodic axes of {mif_a} ({pbc_a or 'none'}): the "
+                                 "drives of one system share a mesh", found=pbc_b or "none")
+    return RunFiles("oommf", root, series, None, basename=drives[0].basename,
+                    pbc=next(iter(pbcs)), stages=stages, stage_of=stage_of, drives=drives)
+
+
 def _point_state(folder: Path) -> str:
     """The state a point folder's ``status.json`` records ("no status" without one)."""
     try:
@@ -274,6 +339,9 @@ def _sweep_members(paths) -> list[Path]:
             done = dict.fromkeys(e["folder"] for e in entries if e.get("state") == "done")
             return [root / f for f in done]
         subdirs = sorted((d for d in root.iterdir() if d.is_dir()), key=_natural)
-        members = [d for d in subdirs if (d / PARAMS_FILE).is_file()] or subdirs
+        members = [d for d in subdirs if (d / PARAMS_FILE).is_file()]
+        if not members:  # a system's drives, or the ubermag systems in a folder; else all
+            members = (ubermag.system_drives(root) if ubermag.is_system_folder(root) else
+                       [d for d in subdirs if ubermag.is_system_folder(d)]) or subdirs
         return members
     return [Path(p) for p in paths]

@@ -11,7 +11,11 @@
   ``m000000.ovf``, ``B_ext000000.ovf`` ... and ``table.txt``; the built-in
   solver writes the same layout, read the same way but as kind ``"builtin"`` (its
   ``run.json`` says so);
-* a **plain folder** of OVF files.
+* a **plain folder** of OVF files;
+* an **ubermag drive folder** (``<system>/drive-<n>/``, written by oommfc) as a run of one
+  stage, and a **system folder** (``<system>/``) as its drives in order, one stage each,
+  on one clock; ubermag's input ``m0.omf`` is the variable ``m0``, not a frame, and
+  ``info.json`` goes into ``ds.attrs`` (:mod:`analysis.ubermag`; see :func:`open_run`).
 
 Each series of snapshots becomes one variable stacked along ``t`` with dask: at
 open time only the headers and the ends of each data block are read (a few hundred
@@ -53,6 +57,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from analysis import ubermag
 from analysis.errors import FormatError
 from analysis.ovf import check_ovf_data, component_names, read_ovf_header, read_ovf_values
 from analysis.ovf_header import OVFHeader
@@ -134,7 +139,11 @@ def open_run(
         (``"oommf"``, ``"mumax3"``, ``"builtin"`` for the built-in solver's runs, or
         ``"folder"``), ``source``, ``cell``, ``pmin``, ``pmax``, ``pbc``,
         ``stage_types``, ``hidden_frames`` and ``skipped_frames`` (the paths of the
-        frames left out by ``skip_bad_frames``, a list of str; ``[]`` for none).
+        frames left out by ``skip_bad_frames``, a list of str; ``[]`` for none). An
+        ubermag drive or system folder also gives the variable ``m0`` (its input state,
+        ``(z, y, x, c)``) and the attrs of :func:`analysis.ubermag.drive_attrs`
+        (``adapter``, ``adapter_version``, ``drivers``, ``drive_numbers``, ``start_time``,
+        ``end_time``, ``success``, ``drive_info``).
 
     Notes
     -----
@@ -193,11 +202,17 @@ def open_run(
     table_df: pd.DataFrame | None = None
     clock: Callable[[Path, float | None], float] | None = None
     axis = _StageAxis.of(run)
+    if run.drives:  # ubermag: a TimeDriver's save interval t/n from info.json
+        axis.grids.update(ubermag.save_grids(run.drives))
     if run.stages:
         table_df, clock = _join_stages(run, partial_last_row, axis)
+    if run.drives:
+        ubermag.check_drives(run.drives, table_df)
     variables: dict[str, xr.DataArray] = {}
     mesh: OVFHeader | None = None
     good, skipped = _check_frames(run, clock, skip_bad_frames)
+    if run.drives:
+        ubermag.check_chain(run.drives, skipped)
     for key, files in run.series.items():
         kept = sorted(good[key])
         if not kept:
@@ -272,6 +287,9 @@ def open_run(
         ds.attrs["stages"] = " ".join(b for _, b, _, _ in run.stages)
     if run.table is not None:
         ds.attrs["table_source"] = str(run.table)
+    if run.drives:
+        ds.attrs.update(ubermag.drive_attrs(run.drives))
+        ds = _with_initial_state(ds, run.drives[0].m0, mesh, skip_bad_frames)
     if mesh is not None:
         ds.attrs.update(cell=tuple(mesh.cell), pmin=tuple(mesh.pmin), pmax=tuple(mesh.pmax))
         # the fields carry the mesh facts too, so ds.m alone (or ds.m.isel(t=0)) is
@@ -296,11 +314,16 @@ def open_runs(
         The run folders, or one sweep folder whose sub-folders are the runs (for the
         output folder of ``mmstudy run``: the points its ``manifest.json`` lists as done;
         every other point is named in a :class:`UserWarning`, with the state and error
-        of its ``status.json``, and in ``attrs["missing_points"]``).
+        of its ``status.json``, and in ``attrs["missing_points"]``). A folder of ubermag
+        system folders gives a ``system`` dimension (each system opened as by
+        :func:`open_run`: its drives as stages); one system folder a ``drive`` dimension
+        (each drive on its own clock: for drives that do not start where the one before
+        ended).
     params : mapping or callable, optional
         Each run's swept values: a mapping from run path (as given, or the
         sub-folder's path) to ``{name: value}``, or a function of the run path.
-        By default read from ``params.json`` in each run folder.
+        By default read from ``params.json`` in each run folder (ubermag folders without
+        one: ``{"system": <name>}``, ``{"drive": <n>}``).
     **open_kwargs
         Passed to :func:`open_run` (``skip_bad_frames=True`` among them: then
         ``attrs["skipped_frames"]`` lists the frames left out in every run).
@@ -356,6 +379,9 @@ def open_runs(
     for run in runs:
         if params is None:
             pfile = run / PARAMS_FILE
+            if not pfile.is_file() and (point := ubermag.sweep_params(run)) is not None:
+                values.append(point)  # an ubermag system (or a system's drive)
+                continue
             if not pfile.is_file():
                 raise ValueError(f"{run}: no {PARAMS_FILE}; pass params= to name its swept values")
             try:
@@ -451,6 +477,35 @@ def _check_frames(run: RunFiles, clock: Callable[[Path, float | None], float] | 
         warnings.warn(SkippedFrameWarning(str(f), why, also), stacklevel=3)
     return good, [f for _, _, f, _, _ in bad]
 
+
+
+def _with_initial_state(ds: xr.Dataset, m0: Path | None, mesh: OVFHeader | None,
+                        skip: bool) -> xr.Dataset:
+    """``ds`` with ubermag's input ``m0.omf`` (the first drive's) as the variable ``m0``:
+    lazy, unit vectors like ``m``, on the snapshots' coordinates (after the mesh check).
+    A bad file raises, or with ``skip`` is left out as a bad frame would be."""
+    if m0 is None:
+        return ds
+    try:
+        h = read_ovf_header(m0)
+        check_ovf_data(h)
+    except FormatError as err:
+        if not skip:
+            err.args = (f"{err} {SKIP_HINT}",)
+            raise err from None
+        warnings.warn(SkippedFrameWarning(str(m0), str(err).removeprefix(f"{m0}: ")),
+                      stacklevel=3)
+        ds.attrs["skipped_frames"] = [*ds.attrs["skipped_frames"], str(m0)]
+        return ds
+    if mesh is not None:
+        _check_same_mesh(mesh, h)
+    m = _normalise(_stack([h]))["m"].isel(t=0, drop=True)
+    m = m.drop_vars([c for c in m.coords if c not in ("x", "y", "z", "c")])
+    if mesh is not None:  # the snapshots' cell centres (m0.omf writes them rounded apart)
+        m = m.assign_coords({ax: ds[ax] for ax in ("x", "y", "z")})
+    m.attrs = {"units": "1", "long_name": "initial magnetisation M/|M| (ubermag's input "
+               "m0.omf of the first drive)", "file": str(m0)}
+    return ds.assign(m0=m)
 
 
 def _load_frame(header: OVFHeader, dtype: np.dtype) -> np.ndarray:

@@ -145,8 +145,9 @@ def _report_skipped_frames():
 
 @app.command()
 def export(
-    run: Path = typer.Argument(..., help="run folder, .mif or .mx3 file, or the output "
-                                         "folder of `mmstudy run` (a sweep)"),
+    run: Path = typer.Argument(..., help="run folder, .mif or .mx3 file, ubermag drive or "
+                                         "system folder, or the output folder of `mmstudy "
+                                         "run` (a sweep)"),
     to: Path = typer.Option(..., "--to", help="target file: out.nc (netCDF) or out.zarr"),
     basename: str = typer.Option(None, help="OOMMF basename, when a folder holds several runs"),
     force: bool = typer.Option(False, "--force", help="replace an existing target"),
@@ -155,16 +156,18 @@ def export(
     """Export a run (all snapshots and the table) to netCDF or zarr.
 
     On the output folder of `mmstudy run` (a sweep), its finished points are combined
-    into one Dataset (analysis.open_runs: the swept parameters as dimensions)."""
+    into one Dataset (analysis.open_runs: the swept parameters as dimensions); so are the
+    ubermag system folders in a folder (a `system` dimension)."""
     from analysis.export import export_dataset
     from analysis.runs import open_run, open_runs
     from analysis.summary import sweep_manifest
+    from analysis.ubermag import holds_systems
 
     try:
         if to.exists() and not force:  # before opening anything
             raise FileExistsError(f"{to} already exists; pass --force to replace it")
         with _report_skipped_frames():
-            if run.is_dir() and sweep_manifest(run) is not None:
+            if run.is_dir() and (sweep_manifest(run) is not None or holds_systems(run)):
                 ds = open_runs(run, basename=basename, skip_bad_frames=skip_bad_frames)
             else:
                 ds = open_run(run, basename=basename, skip_bad_frames=skip_bad_frames)
@@ -245,6 +248,7 @@ def analyze(
     if stage is not None and re.fullmatch(r"-?\d+", stage.strip()):
         stage = int(stage)  # a stage index; else 'all' or 'last_evolve' 
     from analysis.runs import open_run
+    from analysis.ubermag import analysis_dir
     from orchestrator.dispatch.sweep_analysis import analyze_sweep, sweep_points
 
     def one_point(path: Path, target: Path):
@@ -267,7 +271,9 @@ def analyze(
         result = run_analysis(ds, drive=parse_drive(drive),
                               mask=_load_mask(mask, ds) if mask else None,
                               method=method, stage=stage, progress=True)
-        target = out or run.with_name(run.name.removesuffix(".out") + "_analysis")
+        # an ubermag drive's analysis goes beside its system folder, not into it
+        target = (out or analysis_dir(run)
+                  or run.with_name(run.name.removesuffix(".out") + "_analysis"))
         files = write_analysis(result, ds, target, overwrite=force)
     except (FormatError, FileNotFoundError, FileExistsError, ValueError) as err:
         _fail(err)
