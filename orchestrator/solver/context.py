@@ -68,7 +68,8 @@ from mmstudy.constants import GAMMA0
 from orchestrator.solver import jit as _jit
 from orchestrator.solver.mesh import Mesh
 
-__all__ = ["Context", "DEFAULT_THREADS", "SPLIT_MIN_CELLS", "Threads", "as_context"]
+__all__ = ["Context", "DEFAULT_THREADS", "SPLIT_MIN_CELLS", "Threads", "as_context",
+           "available_cpus"]
 
 #: Work (cells, or the units a caller counts) per thread below which a share of the
 #: work is not worth handing to another thread.
@@ -89,7 +90,8 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _cpus() -> int:
+def available_cpus() -> int:
+    """The CPUs this process may use (its affinity set where the OS has one)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover (not Linux)
@@ -128,7 +130,7 @@ class Threads:
         """The most threads one piece of work may use."""
         if self.max_threads is not None:
             return max(1, int(self.max_threads))
-        return max(1, min(4, _cpus()))
+        return max(1, min(4, available_cpus()))
 
     def count(self, work: int, grain: int | None = None) -> int:
         """Threads for ``work`` units: one per ``grain`` units (default :attr:`grain`),
