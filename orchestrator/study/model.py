@@ -806,3 +806,21 @@ class Study(_Model):
     def temperature(self) -> float:
         """Temperature in K (0 without a thermal section)."""
         return self.thermal.temperature if self.thermal else 0.0
+
+    # ------------------------------------------------------------------ ubermag
+    @classmethod
+    def from_ubermag(cls, system: Any, driver: Any = "MinDriver", **kwargs: Any) -> Study:
+        """The study of an ubermag ``mm.System`` and its driver(s): see
+        :func:`orchestrator.study.ubermag.from_ubermag` (``folder=`` for a non-uniform
+        ``m``, ``name=``, ``overwrite=``, and the drive's ``t``, ``n``)."""
+        from orchestrator.study.ubermag import from_ubermag
+
+        return from_ubermag(system, driver, **kwargs)
+
+    def to_ubermag(self, stage: int | None = None,
+                   point: int | None = None) -> tuple[Any, Any, dict[str, Any]]:
+        """Stage ``stage`` (default the last) of sweep point ``point`` as ubermag's
+        ``(system, driver, drive_kwargs)``: see :func:`orchestrator.study.ubermag.to_ubermag`."""
+        from orchestrator.study.ubermag import to_ubermag
+
+        return to_ubermag(self, stage=stage, point=point)
