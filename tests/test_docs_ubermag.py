@@ -6,16 +6,14 @@ slow one runs the page as written (20 points). Blocks marked ``oommf`` need OOMM
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
-import socket
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from oommfc_runner import private_runner
 
 DOC = Path(__file__).parents[1] / "docs" / "ubermag.md"
 UBSKY = Path(__file__).parent / "data" / "ubermag" / "ubsky"
@@ -28,43 +26,6 @@ FAST = {"np.linspace(0, 190, 20)": "np.linspace(190, 190, 1)",
 def _blocks(text: str) -> list[tuple[str, str, str]]:
     """(language, info after it, code) of each fenced block."""
     return re.findall(r"^```(\w+)([^\n]*)\n(.*?)^```", text, re.M | re.S)
-
-
-class _PrivateRunner:
-    """Made on demand (oommfc imported lazily): oommfc's runner started as mmstudy's
-    OOMMF backend starts boxsi, with a private host server ended with the run."""
-
-    @staticmethod
-    def make(command: list[str]):
-        import oommfc as oc
-
-        class Runner(oc.oommf.OOMMFRunner):
-            def __init__(self):
-                self.oommf = command
-                super().__init__()
-
-            def _call(self, argstr, need_stderr=False, n_threads=None, dry_run=False):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", 0))
-                    port = s.getsockname()[1]
-                cmd = [*self.oommf, "boxsi", "+fg", argstr, "-exitondone", "1", "-kill", "all",
-                       "-threads", "1"]
-                return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      env=dict(os.environ, OOMMF_HOSTPORT=str(port)))
-
-            def _kill(self, targets=("all",), dry_run=False):
-                pass
-
-            def _launchhost(self, dry_run=False):
-                return ""
-
-            def errors(self):
-                return ""
-
-            def __repr__(self):
-                return "PrivateRunner"
-
-        return Runner()
 
 
 def _run_page(tmp_path: Path, monkeypatch, replace: dict[str, str],
@@ -91,7 +52,7 @@ def _run_page(tmp_path: Path, monkeypatch, replace: dict[str, str],
             import oommfc as oc
 
             # the runner oommfc caches (its setter would first run a test problem)
-            monkeypatch.setattr(oc.runner, "_runner", _PrivateRunner.make(backend._command()[0]))
+            monkeypatch.setattr(oc.runner, "_runner", private_runner(backend._command()[0]))
             exec(compile(code, "docs/ubermag.md (oommf)", "exec"), namespace)
             ran["oommf"] += 1
         elif lang == "python":

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from orchestrator.study import validate_study
 from orchestrator.study.model import Study
 from orchestrator.study.profiles import envelope_function
 from orchestrator.study.ubermag import UbermagError
+from oommfc_runner import private_runner
 
 NM = 1e-9
 L, W = 16 * NM, 8 * NM
@@ -603,41 +602,6 @@ def test_a_shipped_janus_study_converts():
 
 # --------------------------------------------------------------------------- OOMMF
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _PrivateRunner(oc.oommf.OOMMFRunner):
-    """oommfc's runner, run as mmstudy's OOMMF backend runs boxsi: a private host server
-    on a free port, ended with the run (``-kill all``), so no OOMMF server stays behind."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.oommf = command
-        super().__init__()
-
-    def _call(self, argstr, need_stderr=False, n_threads=None, dry_run=False):
-        cmd = [*self.oommf, "boxsi", "+fg", argstr, "-exitondone", "1", "-kill", "all",
-               "-threads", "1"]
-        env = dict(os.environ, OOMMF_HOSTPORT=str(_free_port()))
-        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-
-    def _kill(self, targets=("all",), dry_run=False):
-        pass
-
-    def _launchhost(self, dry_run=False):
-        return ""
-
-    def errors(self):
-        return ""
-
-    def __repr__(self):
-        return f"_PrivateRunner({self.oommf})"
-
-
 def test_oommfc_and_mmstudys_oommf_backend_relax_to_the_same_state(tmp_path, monkeypatch):
     """oommfc minimising the original Janus system and mmstudy's OOMMF backend minimising
     the converted study reach the same state.
@@ -660,7 +624,7 @@ def test_oommfc_and_mmstudys_oommf_backend_relax_to_the_same_state(tmp_path, mon
     start = M / np.linalg.norm(M, axis=-1, keepdims=True)
     monkeypatch.chdir(tmp_path)
     oc.MinDriver(stopping_mxHxm=0.01).drive(system, dirname=str(tmp_path / "oommfc"),
-                                            runner=_PrivateRunner(backend._command()[0]),
+                                            runner=private_runner(backend._command()[0]),
                                             verbose=0)
     folder = tmp_path / "mmstudy"
     backend.render(study, folder)
