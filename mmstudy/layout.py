@@ -11,6 +11,8 @@ A point folder of ``mmstudy run`` (``OUT/<id>/``)::
     run.out/        OUTPUT_DIR     the solver's output (below)
 
 and beside the points, ``manifest.json`` / ``manifest.csv`` (MANIFEST_FILE, MANIFEST_CSV).
+Relaxed states shared between points (``mmstudy run --share-relaxed``, the paper
+pipelines) live in ``OUT/relaxed/`` (RELAXED_DIR): ``<key>.npy`` and ``<key>.json``.
 
 The solver output folder (``run.out/``, mumax3's layout, which the built-in solver
 writes too)::
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 __all__ = ["POINT_FILE", "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "ATTEMPTS_DIR",
            "OUTPUT_DIR", "MANIFEST_FILE", "MANIFEST_CSV", "TABLE_FILE", "SOLVER_LOG",
-           "RUN_META", "BUILTIN_SOLVER"]
+           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR"]
 
 POINT_FILE = "point.json"
 PARAMS_FILE = "params.json"
@@ -40,6 +42,7 @@ ATTEMPTS_DIR = "attempts"
 OUTPUT_DIR = "run.out"
 MANIFEST_FILE = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
+RELAXED_DIR = "relaxed"
 
 TABLE_FILE = "table.txt"
 SOLVER_LOG = "log.txt"

@@ -320,6 +320,10 @@ def run(
     force: bool = typer.Option(False, "--force",
                                help="use an output folder that holds another study's runs (its "
                                     "manifest is kept as manifest.<n>.json)"),
+    share_relaxed: bool = typer.Option(False, "--share-relaxed",
+                                       help="points whose first stage (minimize or relax) is "
+                                            "the same computation relax once and share the "
+                                            "state, kept in OUT/relaxed/ (built-in solver)"),
 ):
     """Run every point of a study, one folder per point; rerunning resumes.
 
@@ -337,7 +341,7 @@ def run(
         plan = plan_study(study, backend=backend, out=out)
         summary = run_study(None, plan=plan, jobs=jobs, retry_failed=retry_failed,
                             scheduler=scheduler, cluster=cluster, progress=not quiet,
-                            force=force)
+                            force=force, share_relaxed=share_relaxed)
     except _study_errors() as err:
         _fail(err)
     except KeyboardInterrupt as err:  # before any point started: nothing to keep

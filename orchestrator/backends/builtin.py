@@ -47,9 +47,10 @@ import numpy as np
 
 from analysis.atomic import atomic_open
 from mmstudy.constants import GAMMA0
-from mmstudy.layout import OUTPUT_DIR
+from mmstudy.layout import OUTPUT_DIR, POINT_FILE
 from orchestrator.backends.base import Backend, SolverInfo
 from orchestrator.backends.builtin_terms import TRANSLATORS, BuildContext, StageClock
+from orchestrator.backends.relaxed_store import RelaxedStore, relaxed_key
 from orchestrator.solver.fd4 import MIN_OPEN
 from orchestrator.solver.mesh import Mesh
 from orchestrator.solver.output import RunWriter
@@ -194,7 +195,19 @@ class BuiltinBackend(Backend):
 
     def execute(self, study: Study, folder: Path, *, log: IO[str], threads: int | None = None,
                 gpu: int | None = None) -> None:
-        run_study_point(study, Path(folder) / OUTPUT_DIR, log=log, threads=threads)
+        folder = Path(folder)
+        run_study_point(study, folder / OUTPUT_DIR, log=log, threads=threads,
+                        relaxed=_store_of(folder), solver=f"builtin {self.find().version}")
+
+
+def _store_of(folder: Path) -> RelaxedStore | None:
+    """The shared relaxed-state store a point folder's ``point.json`` names
+    (``relaxed_store``, relative to the folder), if any."""
+    try:
+        where = json.loads((folder / POINT_FILE).read_text()).get("relaxed_store")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return RelaxedStore((folder / where).resolve()) if where else None
 
 
 # --------------------------------------------------------------------------- building
@@ -250,8 +263,18 @@ def build_simulation(study: Study, *, threads: int | None = None,
 # --------------------------------------------------------------------------- running
 
 def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
-                    threads: int | None = None, representation: str = "bin4") -> Path:
+                    threads: int | None = None, representation: str = "bin4",
+                    relaxed: RelaxedStore | None = None, solver: str = "builtin") -> Path:
     """Run every stage of ``study`` into the run folder ``out``.
+
+    Parameters
+    ----------
+    relaxed : RelaxedStore, optional
+        Where the first stage's relaxed state is shared with other points
+        (:mod:`orchestrator.backends.relaxed_store`): loaded when a point with the same
+        key relaxed before, else relaxed here and saved.
+    solver : str
+        The solver and version, part of the shared state's key.
 
     Returns
     -------
@@ -290,12 +313,13 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
                 f"{sorted(clock.active) or 'none'}")
             t0 = time.perf_counter()
             if isinstance(stage, (Minimize, Relax)):
-                result = sim.minimize() if isinstance(stage, Minimize) else sim.relax()
+                key = relaxed_key(study, solver) if (k == 0 and relaxed) else None
+                if key:
+                    _relax_shared(sim, stage, relaxed, key, out, label, say)
+                else:
+                    _relax(sim, stage, label, say)
                 writer.table_row(sim.t, sim._row(0.0))
                 writer.save_field("m", sim.m, sim.t, unit="1")
-                say(f"{label}: {'converged' if result.converged else 'NOT converged'} after "
-                    f"{result.steps} steps, E = {sim.energy():.6e} J "
-                    f"({time.perf_counter() - t0:.1f} s)")
             elif isinstance(stage, Evolve):
                 sim.run(stage.duration, writer=writer, save_every=stage.save_every,
                         table_every=stage.table_every, integrator=stage.integrator,
@@ -311,3 +335,33 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
     finally:
         writer.close(status)
     return writer.folder
+
+
+def _relax(sim: Simulation, stage: Minimize | Relax, label: str, say):
+    """Run a minimise or relax stage and log it; its result and seconds."""
+    t0 = time.perf_counter()
+    result = sim.minimize() if isinstance(stage, Minimize) else sim.relax()
+    seconds = time.perf_counter() - t0
+    say(f"{label}: {'converged' if result.converged else 'NOT converged'} after "
+        f"{result.steps} steps, E = {sim.energy():.6e} J ({seconds:.1f} s)")
+    return result, seconds
+
+
+def _relax_shared(sim: Simulation, stage: Minimize | Relax, store: RelaxedStore, key: str,
+                  out, label: str, say) -> None:
+    """The first stage through the shared store: load the state another point relaxed
+    with the same key, or relax (holding the key, so that others wait) and save it."""
+    with store.claim(key):
+        hit = store.load(key, sim.m.shape)
+        if hit is not None:
+            sim.set_m(hit.m)
+            say(f"{label}: the relaxed state {key} of {hit.meta.get('point', '?')} "
+                f"({hit.meta.get('steps', '?')} steps there), from {store.root}; "
+                f"E = {sim.energy():.6e} J")
+            return
+        result, seconds = _relax(sim, stage, label, say)
+        if result.converged and store.save(key, sim.m, {
+                "point": str(Path(out).resolve().parent), "steps": result.steps,
+                "stage": stage.type, "energy_J": sim.energy(), "seconds": round(seconds, 3),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}):
+            say(f"{label}: saved as the relaxed state {key} in {store.root}")

@@ -47,6 +47,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from mmstudy.layout import RELAXED_DIR
 from orchestrator.backends.base import (AUTO_ORDER, BACKENDS, Backend, SolverNotFound,
                                         get_backend)
 from orchestrator.dispatch.folders import (DONE, FAILED, INTERRUPTED, KEEP, PENDING, RUNNING,
@@ -113,6 +114,8 @@ class Plan:
     backend: Backend
     out: Path
     points: list[PlannedPoint]
+    #: the shared relaxed-state folder (orchestrator/backends/relaxed_store.py), if any
+    relaxed: Path | None = None
 
     @property
     def unique(self) -> list[PlannedPoint]:
@@ -300,7 +303,9 @@ def _point_record(plan: Plan, pp: PlannedPoint) -> dict[str, Any]:
             "backend_class": f"{backend_cls.__module__}:{backend_cls.__qualname__}",
             "index": pp.index, "indices": indices, "params": pp.point.params,
             "given": pp.point.given, "source": _absolute(plan.source), "created": now_iso(),
-            "study": study_data(pp.point.study)}
+            "study": study_data(pp.point.study),
+            **({"relaxed_store": os.path.relpath(plan.relaxed, pp.folder)}
+               if plan.relaxed else {})}
 
 
 def _absolute(source: str) -> str:
@@ -337,7 +342,8 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
               jobs: int | None = None, out: str | os.PathLike | None = None,
               retry_failed: bool = False, scheduler: str | None = None, cluster: bool = False,
               progress: bool = True, plan: Plan | None = None,
-              force: bool = False) -> RunSummary:
+              force: bool = False, share_relaxed: bool | str | os.PathLike = False
+              ) -> RunSummary:
     """Run every point of a study (see the module docstring for resuming).
 
     Parameters
@@ -363,6 +369,11 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
     force : bool
         Use an output folder that holds another study's manifest (kept as
         ``manifest.<n>.json``).
+    share_relaxed : bool or path
+        Points whose first stage (minimise or relax) is the same computation relax once
+        and share the state (built-in solver; :mod:`orchestrator.backends.relaxed_store`):
+        True keeps the states in ``OUT/relaxed/``, a path there (several studies may share
+        one folder). Recorded in each new point's ``point.json``.
 
     Returns
     -------
@@ -388,7 +399,8 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
         try:
             summary = _run_study(study, backend=backend, jobs=jobs, out=out,
                                  retry_failed=retry_failed, scheduler=scheduler, cluster=cluster,
-                                 progress=progress, plan=plan, force=force)
+                                 progress=progress, plan=plan, force=force,
+                                 share_relaxed=share_relaxed)
         except KeyboardInterrupt as err:
             if seen and not isinstance(err, Terminated):
                 raise Terminated(*err.args) from None
@@ -420,11 +432,14 @@ def _sigterm_as_interrupt(seen: list[int]) -> Iterator[None]:
 
 
 def _run_study(study, *, backend, jobs, out, retry_failed, scheduler, cluster, progress, plan,
-               force) -> RunSummary:
+               force, share_relaxed) -> RunSummary:
     from orchestrator.dispatch.cluster import check_cluster, open_client
     from orchestrator.dispatch.progress import SweepProgress
 
     plan = plan or plan_study(study, backend=backend, out=out)
+    if share_relaxed:
+        plan.relaxed = (plan.out / RELAXED_DIR if share_relaxed is True
+                        else Path(share_relaxed).absolute())
     info = plan.backend.find()
     if not info.found:
         raise SolverNotFound(f"backend {plan.backend.name!r}: {info.how}")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from mmstudy.layout import RELAXED_DIR
 from mmstudy.resources import checkout_root
 from orchestrator.backends.base import UnsupportedFeature
 from orchestrator.dispatch.folders import DONE, FAILED, PENDING, is_done, read_status
@@ -159,8 +160,10 @@ def run_studies(studies: dict[str, Study], *, backend: str, out: Path, jobs: int
         log.write(f"== {stem}: {study.description}\n")
         log.flush()
         try:
+            # the paper's studies share one folder of relaxed states: a texture relaxed
+            # for one figure is not relaxed again for another (builtin backend)
             summary = run_study(study, backend=backend, jobs=jobs, out=out / stem,
-                                progress=progress)
+                                progress=progress, share_relaxed=out / RELAXED_DIR)
         except UnsupportedFeature as err:  # name the paper's study, not "<study>"
             raise ValueError(str(err).replace("<study>", f"study {stem!r}", 1)) from None
         runs[stem] = StudyRun(stem, study, summary, time.perf_counter() - t0)

@@ -49,7 +49,7 @@ from orchestrator.study.load import StudyError, validate_study
 from orchestrator.study.model import FromFile, Study
 from orchestrator.study.units import reduced_scale, substitute_reduced, unit_registry
 
-__all__ = ["Point", "expand", "set_path", "point_id", "study_data"]
+__all__ = ["Point", "expand", "set_path", "point_id", "physics_data", "study_data"]
 
 _NUMBER_FIRST = re.compile(r"^\s*[-+]?(\d|\.\d)")
 
@@ -92,6 +92,15 @@ def point_id(study: Study, backend: str) -> str:
     Name, description and run options are left out (renaming a study does not rerun
     it); an initial-state file contributes its bytes, not its path.
     """
+    blob = json.dumps({"backend": backend, "study": physics_data(study)}, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def physics_data(study: Study) -> dict[str, Any]:
+    """What :func:`point_id` hashes: the study as data without its name, description,
+    run options and sweep, fields added since ids were first written left out where they
+    hold their default, and an initial-state file as the SHA-256 of its bytes."""
     data = study_data(study)
     _drop_new_defaults(study, data)
     for key in ("name", "description", "run", "sweep"):
@@ -101,9 +110,7 @@ def point_id(study: Study, backend: str) -> str:
         data["initial"] = {"type": "file",
                            "sha256": hashlib.sha256(p.read_bytes()).hexdigest()
                            if p.is_file() else f"missing:{p}"}
-    blob = json.dumps({"backend": backend, "study": data}, sort_keys=True,
-                      separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return data
 
 
 def _drop_new_defaults(obj: Any, data: Any) -> None:
