@@ -106,14 +106,14 @@ from analysis.atomic import atomic_open
 from mmstudy.layout import OUTPUT_DIR, RUN_META
 from orchestrator.backends import mif_patches as patches
 from orchestrator.backends.base import Backend, SolverInfo, SolverNotFound
+from orchestrator.backends.oommf_plan import OOMMFPlan, evolver_for
 from orchestrator.backends.oommf_terms import (OOMMF_HBAR, OOMMF_QE, TRANSLATORS,  # noqa: F401
                                                OOMMFTerm, StageContext, exchange_kernel,
-                                               same_value, sot_parameters, zhang_li_u)
+                                               sot_parameters, zhang_li_u)
 from orchestrator.study.features import required_features
 from orchestrator.study.initial import initial_m
 from orchestrator.study.model import (AnisotropyDrive, Evolve, Minimize, Relax, SOTDrive,
                                       Study, ZhangLiDrive)
-from orchestrator.study.raster import Raster, rasterize
 from orchestrator.study.terms import energy_terms, field_term_names
 
 __all__ = ["OOMMFBackend", "stage_mif", "stage_basename", "sot_parameters", "zhang_li_u",
@@ -124,7 +124,6 @@ MINIMIZE_MXHXM = 0.01
 #: relax stages stop when max dm/dt falls below this (deg/ns)
 RELAX_DM_DT = 0.01
 ATLAS = "main_atlas"
-_FULL_REGION = "main"  # oommfc's name for the one region of its Oxs_BoxAtlas
 
 
 def stage_basename(study: Study, k: int) -> str:
@@ -132,42 +131,9 @@ def stage_basename(study: Study, k: int) -> str:
     return f"stage{k}_{study.stages[k].type}"
 
 
-# --------------------------------------------------------------------------- the plan
-
-class _Plan:
-    """What every stage of one study shares: raster, atlas, per-region values."""
-
-    def __init__(self, study: Study) -> None:
-        import discretisedfield as df
-
-        self.study = study
-        self.raster: Raster = rasterize(study)
-        names = self.raster.names
-        self.mats = {r: study.material(r) for r in names}
-        self.used = [r for i, r in enumerate(names) if (self.raster.index == i).any()]
-        self.vacuum = bool(self.raster.vacuum.any())
-        self.box_atlas = len(names) == 1 and not self.vacuum
-        nx, ny, nz = study.mesh.cells
-        size = tuple(n * c for n, c in zip(study.mesh.cells, study.mesh.cell))
-        self.mesh = df.Mesh(p1=(0.0, 0.0, 0.0), p2=size, n=(nx, ny, nz),
-                            bc=study.mesh.pbc)
-
-    def atlas_name(self, region: str) -> str:
-        return _FULL_REGION if self.box_atlas else region
-
-    def per_region(self, values: dict[str, Any], default: Any) -> Any:
-        """One value when it is the same in every cell, else ``{region: v, "default": ..}``."""
-        vals = [values.get(r, default) for r in self.used]
-        if not self.vacuum and self.used and all(same_value(v, vals[0]) for v in vals):
-            return vals[0]
-        out = {self.atlas_name(r): v for r, v in values.items() if not same_value(v, default)}
-        out["default"] = default
-        return out
-
-
 # --------------------------------------------------------------------------- terms
 
-def _energy(plan: _Plan, k: int,
+def _energy(plan: OOMMFPlan, k: int,
             frozen: bool) -> tuple[Any, dict[str, list[str]], bool, list[OOMMFTerm]]:
     """micromagneticmodel energy of stage ``k``, the OOMMF field outputs of each term
     (by mmstudy term name), whether a term depends on time, and the translated terms
@@ -192,7 +158,7 @@ def _energy(plan: _Plan, k: int,
     return energy, fields, any(t.time_dependent for t in made), made
 
 
-def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, str | None]:
+def _dynamics(plan: OOMMFPlan, k: int, frozen: bool, precess: bool) -> tuple[Any, str | None]:
     """micromagneticmodel dynamics of stage ``k`` and its spin-torque kind (``"zhang_li"``,
     ``"sot"`` or None; the torque comes from its translator)."""
     import micromagneticmodel as mm
@@ -212,48 +178,16 @@ def _dynamics(plan: _Plan, k: int, frozen: bool, precess: bool) -> tuple[Any, st
     return sum(terms[1:], terms[0]), torque
 
 
-def _evolver(plan: _Plan, k: int, torque: str | None, thermal: bool,
-             time_dependent: bool) -> tuple[Any, dict[str, Any]]:
-    """The oommfc evolver for a relax/evolve stage, and options oommfc's class does not
-    take (added to the MIF by :func:`mif_patches.evolver_options`)."""
-    import oommfc as oc
-
-    stage = plan.study.stages[k]
-    kw: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    if isinstance(stage, Evolve):
-        kw["method"] = {"rk45": "rkf54", "heun": "rk2heun", "rk4": "rk4"}[stage.integrator]
-        if stage.dt is not None:
-            kw.update(min_timestep=stage.dt, max_timestep=stage.dt)
-        else:
-            kw.update(absolute_step_error=math.degrees(stage.tolerance),
-                      relative_step_error=-1, error_rate=-1)
-    if thermal:  # the same seed as the MIF's RandomSeed (which is what repeats a run)
-        seed = ((plan.study.thermal.seed if plan.study.thermal else 0) + k) % 2 ** 31
-        kw.update(uniform_seed=seed)
-        if torque == "sot":
-            return oc.Xf_ThermSpinXferEvolver(J_direction="-z", **kw), extra
-        return oc.Xf_ThermHeunEvolver(**kw), extra
-    if time_dependent:
-        kw["energy_precision"] = -1  # the transforms report ∂H/∂t = 0: no energy check
-    if torque == "zhang_li":
-        method = kw.pop("method", "rkf54")
-        return oc.SpinTEvolver(method=method), kw
-    if torque == "sot":
-        return oc.SpinXferEvolver(**kw), extra
-    return oc.RungeKuttaEvolver(**kw), extra
-
-
 # --------------------------------------------------------------------------- one stage
 
-def stage_mif(study: Study, k: int, plan: _Plan | None = None) -> str:
+def stage_mif(study: Study, k: int, plan: OOMMFPlan | None = None) -> str:
     """The MIF text of stage ``k`` of ``study`` (files it reads: ``m0.ovf`` for stage 0,
     ``regions.txt`` when the study has several regions or vacuum)."""
     import micromagneticmodel as mm
     import oommfc as oc
     import discretisedfield as df
 
-    plan = plan or _Plan(study)
+    plan = plan or OOMMFPlan(study)
     stage = study.stages[k]
     frozen = not isinstance(stage, Evolve)
     thermal = isinstance(stage, Evolve) and study.temperature > 0
@@ -301,7 +235,7 @@ def stage_mif(study: Study, k: int, plan: _Plan | None = None) -> str:
         system.dynamics = dynamics
         if thermal:
             system.T = study.temperature
-        evolver, extra = _evolver(plan, k, torque, thermal, time_dependent)
+        evolver, extra = evolver_for(plan, k, torque, thermal, time_dependent)
         driver_name = "Oxs_TimeDriver"
         if isinstance(stage, Relax):
             driver = oc.TimeDriver(evolver=evolver, stopping_dm_dt=RELAX_DM_DT)
@@ -458,7 +392,7 @@ class OOMMFBackend(Backend):
         self.check(study)
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        plan = _Plan(study)
+        plan = OOMMFPlan(study)
         written = []
         m0 = initial_m(study, plan.raster)
         written.append(write_ovf(folder / patches.M0_FILE, m0, cell=study.mesh.cell,

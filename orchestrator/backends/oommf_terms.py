@@ -62,7 +62,7 @@ from orchestrator.study.profiles import envelope_expression, envelope_function
 from orchestrator.study.terms import AnisotropyTerm, DemagTerm, DMITerm, ExchangeTerm
 
 if TYPE_CHECKING:  # pragma: no cover
-    from orchestrator.backends.oommf import _Plan
+    from orchestrator.backends.oommf_plan import OOMMFPlan
 
 __all__ = ["TRANSLATORS", "StageContext", "OOMMFTerm", "sot_parameters", "zhang_li_u",
            "exchange_kernel", "OOMMF_HBAR", "OOMMF_QE"]
@@ -81,7 +81,7 @@ class StageContext:
     atlas names), the stage index ``k``, and whether the stage holds the time at its
     start (``frozen``: minimise and relax stages)."""
 
-    plan: _Plan
+    plan: OOMMFPlan
     k: int
     frozen: bool
 
@@ -131,7 +131,7 @@ def _unit(v: Iterable[float]) -> tuple[float, float, float]:
     return _vec(a / np.linalg.norm(a))
 
 
-def _axis_param(plan: _Plan, axes: dict[str, tuple]) -> Any:
+def _axis_param(plan: OOMMFPlan, axes: dict[str, tuple]) -> Any:
     vals = list(axes.values())
     if all(same_value(v, vals[0]) for v in vals):
         return vals[0]

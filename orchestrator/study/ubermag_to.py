@@ -410,9 +410,9 @@ def _driver(study: Study, k: int, torque: str | None, tcl_profile: bool
     if numerics == defaults and not thermal and not tcl_profile:
         driver = oc.TimeDriver()
     else:  # the evolver of mmstudy's OOMMF backend for this stage
-        from orchestrator.backends.oommf import _evolver, _Plan
+        from orchestrator.backends.oommf_plan import OOMMFPlan, evolver_for
 
-        evolver, extra = _evolver(_Plan(study), k, torque, thermal, tcl_profile)
+        evolver, extra = evolver_for(OOMMFPlan(study), k, torque, thermal, tcl_profile)
         dropped += [f"evolver option {key}" for key in extra]
         driver = oc.TimeDriver(evolver=evolver)
     if dropped:
