@@ -107,7 +107,11 @@ class FigureSpec(_Strict):
     name: str
     title: str
     studies: list[str] = Field(min_length=1)
-    statement: str
+    #: another figure (earlier in the file) whose statement, reference numbers, columns and
+    #: claims this one takes where it gives none, and whose parameters it updates: the same
+    #: analysis on other runs (paper 003's Fig. 1b is its Fig. 3 at another α)
+    like: str | None = None
+    statement: str = ""
     csv: str
     template: str
     plots: list[PlotSpec] = Field(default_factory=list)
@@ -150,7 +154,25 @@ class PaperSpec(_Strict):
     @field_validator("figures")
     @classmethod
     def _unique_figures(cls, v):
-        return _unique(v, "figure names must be unique")
+        v = _unique(v, "figure names must be unique")
+        done: dict[str, FigureSpec] = {}
+        for i, f in enumerate(v):
+            if f.like is not None:
+                base = done.get(f.like)
+                if base is None:
+                    raise ValueError(f"figure {f.name}: like = {f.like!r} names no figure "
+                                     f"before it (earlier: {', '.join(done) or 'none'})")
+                v[i] = f = f.model_copy(update={
+                    "statement": f.statement or base.statement,
+                    "reference": f.reference or base.reference,
+                    "columns": f.columns or base.columns,
+                    "claims": f.claims or base.claims,
+                    "parameters": {**base.parameters, **f.parameters}})
+            if not f.statement:
+                raise ValueError(f"figure {f.name}: a statement (the paper's words) is "
+                                 "needed, or like = \"<figure>\" to take another's")
+            done[f.name] = f
+        return v
 
     def figure(self, name: str) -> FigureSpec:
         """The figure called ``name`` (KeyError listing the figures otherwise)."""

@@ -169,6 +169,36 @@ def test_a_good_spec_loads(tmp_path):
     assert spec.quick is None and spec.header == "header.md.j2"
 
 
+FIG1_LIKE = """\
+[[figures]]
+name = "fig1b"
+like = "fig1"
+title = "Fig. 1b: the line elsewhere"
+studies = ["line_b"]
+csv = "fig1b_line"
+template = "fig1.md.j2"
+
+[figures.parameters]
+offset = 1
+"""
+
+
+def test_a_figure_like_another_takes_its_statement_claims_and_parameters(tmp_path):
+    spec = load_spec(_write(tmp_path, HEAD + FIG1 + FIG1_LIKE))
+    a, b = spec.figure("fig1"), spec.figure("fig1b")
+    assert b.statement == a.statement and b.reference == a.reference
+    assert [c.name for c in b.claims] == ["slope", "straight"]
+    assert b.parameters == {"points": 5, "offset": 1}  # its own added to the other's
+    assert b.studies == ["line_b"] and b.csv == "fig1b_line"
+
+
+def test_spec_error_for_like_naming_no_earlier_figure_or_no_statement(tmp_path):
+    err = _spec_error(tmp_path, HEAD + FIG1_LIKE + FIG1)  # fig1 comes after it
+    assert "figure fig1b: like = 'fig1' names no figure before it" in str(err)
+    err = _spec_error(tmp_path, HEAD + FIG2.replace('statement = "It curves up."\n', ""))
+    assert "figure fig2: a statement" in str(err)
+
+
 def test_spec_error_names_the_claim_without_a_threshold(tmp_path):
     err = _spec_error(tmp_path, HEAD + FIG1.replace('test = "<"', 'test = "<="')
                       .replace("threshold = 0.1\n", "").replace("quick_threshold", "#"))

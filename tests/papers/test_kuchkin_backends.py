@@ -56,8 +56,8 @@ from orchestrator.study.raster import rasterize  # noqa: E402
 from orchestrator.study.sweep import expand, study_data  # noqa: E402
 
 PAPER = registry.get("kuchkin")
-STEMS = ["textures", "drive", "checks", "angles"]
-DRIVEN = {"drive", "checks", "angles"}          # a Zhang–Li evolve stage after the relaxation
+STEMS = ["textures", "drive", "drive_low", "checks", "angles"]
+DRIVEN = {"drive", "drive_low", "checks", "angles"}          # a Zhang–Li evolve stage after the relaxation
 runner = CliRunner()
 
 
@@ -76,7 +76,7 @@ def _studies(quick: bool) -> dict:
 # =========================================================================== OOMMF
 
 def test_the_paper_has_the_studies_tested_here():
-    """The paper runs exactly the four studies this file covers."""
+    """The paper runs exactly the five studies this file covers."""
     assert PAPER.spec.study_stems == STEMS
 
 

@@ -122,6 +122,11 @@ def _driven(pp, transient: float) -> dict:
     va, vb = (reduced_velocity((h.v["vx"], h.v["vy"]), I, alpha=alpha, xi=xi) for h in halves)
     v = reduced_velocity((mo.v["vx"], mo.v["vy"]), I, alpha=alpha, xi=xi)
     th = thiele_velocity_reduced(st["Q"], st["Gamma"], alpha, xi, angle)
+    # how far the texture turned while driven: Γ's principal axis at the last frame
+    # against the relaxed one (NaN for an isotropic Γ, whose axis is undefined)
+    end = gamma_geometry(dissipation_tensor(ds.m.isel(t=-1).load(), pbc=study.mesh.pbc,
+                                            order=4), isotropic_tol=1e-6)
+    turn = (math.degrees(end.psi) - st["psi_deg"] + 90) % 180 - 90
     return {"texture": name_of(pp.point.params), "alpha": alpha, "xi": xi,
             "I": float(np.hypot(*I)) / study.units.reduced.velocity,
             "cell_LD": study.mesh.cell[0] / study.units.reduced.L_D,
@@ -130,17 +135,26 @@ def _driven(pp, transient: float) -> dict:
             "v_par": v[0], "v_perp": v[1], "v_par_thiele": th[0], "v_perp_thiele": th[1],
             "dv": float(math.hypot(v[0] - th[0], v[1] - th[1])),
             "unsteady": float(math.hypot(va[0] - vb[0], va[1] - vb[1])),
-            "fit_from_tD": t0 / study.units.reduced.time, "Gamma": st["Gamma"]}
+            "fit_from_tD": t0 / study.units.reduced.time, "turned_deg": turn,
+            "Gamma": st["Gamma"]}
 
 
 def _driven_table(inp: FigureInput) -> tuple[pd.DataFrame, list[str]]:
-    """One row of :func:`_driven` per finished point of the figure's study, and the notes
-    naming the others."""
+    """One row of :func:`_driven` per finished point of the figure's studies (only the
+    damping values of its ``alphas`` parameter, when it has one), and the notes naming
+    the points not finished."""
     notes: list[str] = []
-    rows = [_driven(pp, inp.param("transient_alpha_tD")) for pp in rx.done_points(inp.run, notes)]
+    keep = inp.spec.parameters.get("alphas")
+    rows = []
+    for run in inp.runs.values():
+        for pp in rx.done_points(run, notes):
+            alpha = pp.point.study.material(pp.point.study.regions[0].name).alpha
+            if keep is None or any(abs(alpha - a) < 1e-12 for a in keep):
+                rows.append(_driven(pp, inp.param("transient_alpha_tD")))
     return pd.DataFrame(rows), notes
 
 
+@PAPER.analyse("circle_low")
 @PAPER.analyse("circle")
 def circle(inp: FigureInput) -> FigureResult:
     """LLG velocities of every texture at each (α, ξ) against their static-Γ prediction."""

@@ -34,16 +34,19 @@ def textures_png(res, axes) -> None:
         axes[0].figure.colorbar(im, ax=list(axes), shrink=0.7, label="$m_z$")
 
 
+@PAPER.draw("circle_low")
 @PAPER.draw("circle")
 def circle_png(res, axes) -> None:
-    """(v∥, v⊥) of every texture at each (α, ξ): LLG (filled) and static-Γ Thiele (open)
-    on the big circle; and ρ(α) at ξ/α = 5/3 (Fig. 3c) with the LLG points."""
+    """(v∥, v⊥) of every texture at each (α, ξ) of ``circle_alphas``, one panel each: LLG
+    (filled) and static-Γ Thiele (open) on the big circle; in a last panel, when the plot
+    has one more, ρ(α) at ξ/α = 5/3 (Fig. 3c) with the LLG points."""
     t = res.data["table"]
+    axes = list(np.atleast_1d(axes))
     shown = res.data.get("circle_alphas")
     pairs = sorted({(a, x) for a, x in zip(t.alpha, t.xi)
                     if shown is None or any(abs(a - s) < 1e-12 for s in shown)})
     names = list(dict.fromkeys(t.texture))
-    for ax, (a, x) in zip(axes[:2], pairs):
+    for ax, (a, x) in zip(axes, pairs):
         vc, rc = big_circle(a, x)
         _circle(ax, (vc, 0.0), abs(rc), color="0.6", lw=1, label="big circle (Eq. 13)")
         g = t[(t.alpha == a) & (t.xi == x)]
@@ -55,7 +58,9 @@ def circle_png(res, axes) -> None:
         ax.set(xlabel="$v_\\parallel = V_\\parallel/V_0$", ylabel="$v_\\perp$",
                title=f"α = {a:g}, ξ = {x:.4g}", aspect="equal")
     legend_outside(axes[0], ncol=2)
-    ax = axes[2]
+    if len(axes) <= len(pairs):
+        return
+    ax = axes[len(pairs)]
     alphas = np.linspace(0.01, 0.6, 200)
     ratio = float(t.xi.iloc[0] / t.alpha.iloc[0])
     for k, name in enumerate(names):
