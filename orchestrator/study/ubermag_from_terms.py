@@ -44,10 +44,7 @@ def _energy(system: Any, geo: _Geometry, mats: dict[str, dict[str, Any]],
         kind = type(term).__name__
         label = f"system.energy.{term.name} ({kind})"
         if isinstance(term, mm.Exchange):
-            if "A" in seen:
-                raise UbermagError(f"{label}: a second exchange term (mmstudy has one A per "
-                                   "region)")
-            seen.add("A")
+            _once(seen, "A", f"{label}: a second exchange term (mmstudy has one A per region)")
             _exchange(term, geo, mats, label)
         elif isinstance(term, mm.DMI):
             rule = _dmi(term, geo, mats, label, seen)
@@ -57,10 +54,8 @@ def _energy(system: Any, geo: _Geometry, mats: dict[str, dict[str, Any]],
                                    "the two D in one DMI term and is zero in another: mmstudy "
                                    "has one rule (energy.dmi_interface) for all classes")
         elif isinstance(term, mm.UniaxialAnisotropy):
-            if "K" in seen:
-                raise UbermagError(f"{label}: a second uniaxial anisotropy (mmstudy has one K "
-                                   "and axis per region)")
-            seen.add("K")
+            _once(seen, "K", f"{label}: a second uniaxial anisotropy (mmstudy has one K and "
+                             "axis per region)")
             _anisotropy(term, geo, mats, label)
         elif isinstance(term, mm.Zeeman):
             _zeeman(term, geo, drives, label)
@@ -74,6 +69,13 @@ def _energy(system: Any, geo: _Geometry, mats: dict[str, dict[str, Any]],
             raise UbermagError(f"{label}: {why}")
     if rules and "mean" not in rules:
         energy["dmi_interface"] = "zero"
+
+
+def _once(seen: set[str], key: str, second: str) -> None:
+    """Note that a term setting ``key`` was read; UbermagError ``second`` if one was."""
+    if key in seen:
+        raise UbermagError(second)
+    seen.add(key)
 
 
 def _harmonic(a: float, b: float) -> float:
