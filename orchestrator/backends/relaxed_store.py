@@ -74,7 +74,7 @@ def relaxed_key(study: Study, solver: str) -> str | None:
     first.pop("drives", None)  # replaced by the drives themselves, above
     data["stages"] = [first]
     if isinstance(study.stages[0], Minimize):
-        for mat in data.get("materials", {}).values():
+        for mat in [*data.get("materials", {}).values(), data.get("lattice", {})]:
             mat.pop("alpha", None)
     blob = json.dumps({"solver": solver, "study": data}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:20]

@@ -23,6 +23,9 @@ Sections (see ``studies/README.md`` for a complete file):
 ``units``      optional scale (A, D, Ms) of paper 003's reduced units: values may then be
                written as ``"0.1 L_D"``, ``"0.6 B_D"``, ``"-0.3 K_D"``, ``"0.02 v_D"``,
                ``"100 t_D"`` (:func:`orchestrator.study.units.reduced_scale`)
+``lattice``    a lattice model instead of mesh.cell and materials (a, J, D and its bond rule,
+               K, h, mu_s, α): converted to the equivalent continuum study; values may be
+               written as ``"0.18 E_J"``, ``"1000 t_J"`` (:mod:`orchestrator.study.lattice`)
 
 Times in a drive's profile count from the start of the stage it acts in.
 """
@@ -41,7 +44,8 @@ from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
 from mmstudy.reduced import ReducedUnits, reduced_units
 from mmstudy.spintorque import zhang_li_j
-from orchestrator.study.units import reduced_scale, to_si
+from orchestrator.study.lattice import LatticeSpec, apply_lattice, read_lattice
+from orchestrator.study.units import lattice_scale, reduced_scale, to_si
 
 __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Drive",
            "FieldDrive", "AnisotropyDrive", "ZhangLiDrive", "SOTDrive", "Envelope",
@@ -689,13 +693,21 @@ class Study(_Model):
     sweep: Sweep | None = None
     run: RunOptions = Field(default_factory=RunOptions)
     units: UnitsScale | None = None
+    lattice: LatticeSpec | None = Field(None, json_schema_extra=NEW_FIELD)
 
     @model_validator(mode="wrap")
     @classmethod
     def _in_reduced_units(cls, data: Any, handler):
         """Validate with the ``[units]`` scale in force, so that every value may be
         written in reduced units; a bad ``[units]`` table is reported by its own
-        validation (the values using it then fail too, naming the table)."""
+        validation (the values using it then fail too, naming the table). A
+        ``[lattice]`` table is read first for its scale, then whole, and written into
+        the study (:func:`orchestrator.study.lattice.apply_lattice`)."""
+        table = data.get("lattice") if isinstance(data, dict) else None
+        if isinstance(table, dict):
+            spec = read_lattice(table)
+            with lattice_scale(spec.units):
+                return handler({**apply_lattice(data, spec), "lattice": spec})
         units = data.get("units") if isinstance(data, dict) else None
         if units is None or isinstance(units, UnitsScale):
             scale = units

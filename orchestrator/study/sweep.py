@@ -45,9 +45,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from orchestrator.study.expressions import evaluate
+from orchestrator.study.lattice import derived_keys
 from orchestrator.study.load import StudyError, validate_study
 from orchestrator.study.model import FromFile, Study
-from orchestrator.study.units import reduced_scale, substitute_reduced, unit_registry
+from orchestrator.study.units import (lattice_scale, reduced_scale, substitute_reduced,
+                                      unit_registry)
 
 __all__ = ["Point", "expand", "set_path", "point_id", "physics_data", "study_data"]
 
@@ -82,8 +84,13 @@ class Point:
 
 
 def study_data(study: Study) -> dict[str, Any]:
-    """The study as plain JSON-able data (SI numbers; aliases such as DMI ``class``)."""
-    return study.model_dump(mode="json", by_alias=True, exclude_none=True)
+    """The study as plain JSON-able data (SI numbers; aliases such as DMI ``class``); for a
+    lattice study without what its ``[lattice]`` table writes (validating the data writes
+    it again: :func:`orchestrator.study.lattice.derived_keys`)."""
+    data = study.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if study.lattice is not None:
+        derived_keys(data)
+    return data
 
 
 def point_id(study: Study, backend: str) -> str:
@@ -223,8 +230,9 @@ def expand(study: Study, *, source: str = "<study>",
         return [point]
     names = list(study.sweep.parameters)
     columns = []
-    scale = reduced_scale(study.units.reduced) if study.units else contextlib.nullcontext()
-    with scale:  # swept values may be written in the study's reduced units
+    scale = (reduced_scale(study.units.reduced) if study.units else
+             lattice_scale(study.lattice.units) if study.lattice else contextlib.nullcontext())
+    with scale:  # swept values may be written in the study's reduced or lattice units
         for name in names:
             par = study.sweep.parameters[name]
             try:

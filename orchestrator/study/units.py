@@ -30,18 +30,51 @@ from collections.abc import Iterator, Mapping
 from mmstudy.constants import MU0  # re-exported: T m/A, the value OOMMF and mumax3 use
 from mmstudy.reduced import ReducedUnits
 
-__all__ = ["MU0", "UnitError", "to_si", "unit_registry", "REDUCED_SYMBOLS", "reduced_scale",
-           "substitute_reduced"]
+__all__ = ["MU0", "UnitError", "to_si", "unit_registry", "REDUCED_SYMBOLS", "LATTICE_SYMBOLS",
+           "reduced_scale", "lattice_scale", "substitute_reduced"]
 
 #: paper 003's reduced units, usable in a study with a ``[units]`` table (A, D, Ms):
 #: symbol → (the ReducedUnits attribute, its SI unit)
 REDUCED_SYMBOLS = {"L_D": ("L_D", "m"), "ell_D": ("ell", "m"), "B_D": ("B_D", "T"),
                    "K_D": ("energy_density", "J/m^3"), "v_D": ("velocity", "m/s"),
                    "t_D": ("time", "s")}
-_SYMBOL_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(REDUCED_SYMBOLS) + r")(?![A-Za-z0-9_])")
-#: symbol → "(value unit)" while a study with a [units] table is being validated
+#: a lattice model's units (paper 002), usable in a study with a ``[lattice]`` table (a, J,
+#: mu_s): symbol → (the mmstudy.lattice.LatticeUnits attribute, its SI unit)
+LATTICE_SYMBOLS = {"a_L": ("a", "m"), "E_J": ("energy", "J"), "t_J": ("time", "s"),
+                   "v_J": ("velocity", "m/s")}
+#: which table gives each family of symbols its scale
+_TABLES = ((REDUCED_SYMBOLS, "paper 003's reduced units", "[units] table (A, D, Ms)"),
+           (LATTICE_SYMBOLS, "a lattice model's units", "[lattice] table (a, J)"))
+_SYMBOL_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join([*REDUCED_SYMBOLS, *LATTICE_SYMBOLS])
+                        + r")(?![A-Za-z0-9_])")
+#: symbol → "(value unit)" while a study with a [units] or [lattice] table is validated
 _SCALE: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
     "mmstudy_reduced_scale", default=None)
+
+
+@contextlib.contextmanager
+def _scale(symbols: Mapping[str, tuple[str, str]], units) -> Iterator[None]:
+    token = _SCALE.set({sym: f"({getattr(units, attr)!r} {unit})"
+                        for sym, (attr, unit) in symbols.items()})
+    try:
+        yield
+    finally:
+        _SCALE.reset(token)
+
+
+def lattice_scale(units) -> contextlib.AbstractContextManager[None]:
+    """Within the block, quantities may be written in a lattice model's units
+    (:data:`LATTICE_SYMBOLS`): ``"2 a_L"``, ``"0.18 E_J"``, ``"1000 t_J"``, ``"0.01 v_J"``
+    (``units``: a :class:`mmstudy.lattice.LatticeUnits`); each is converted to SI once.
+
+    Examples
+    --------
+    >>> from mmstudy.lattice import lattice_units
+    >>> with lattice_scale(lattice_units(0.5e-9, 1.602176634e-22)):
+    ...     round(to_si("1000 t_J", "s") * 1e9, 4), to_si("0.18 E_J", "J") / 1.602176634e-22
+    (0.6582, 0.18)
+    """
+    return _scale(LATTICE_SYMBOLS, units)
 
 
 @contextlib.contextmanager
@@ -57,13 +90,8 @@ def reduced_scale(units: ReducedUnits) -> Iterator[None]:
     ...     round(to_si("1 L_D", "m") * 1e9, 2), round(to_si("0.5 B_D", "T"), 4)
     (69.83, 0.1851)
     """
-    table = {sym: f"({getattr(units, attr)!r} {unit})"
-             for sym, (attr, unit) in REDUCED_SYMBOLS.items()}
-    token = _SCALE.set(table)
-    try:
+    with _scale(REDUCED_SYMBOLS, units):
         yield
-    finally:
-        _SCALE.reset(token)
 
 
 class UnitError(ValueError):
@@ -114,14 +142,18 @@ def _finite(v: float, value, unit: str) -> float:
 
 
 def substitute_reduced(value: str) -> str:
-    """``value`` with paper 003's reduced-unit symbols replaced by their SI quantities."""
-    if not _SYMBOL_RE.search(value):
+    """``value`` with the symbols of paper 003's reduced units or of a lattice model's
+    units replaced by their SI quantities (the scale in force: :func:`reduced_scale`,
+    :func:`lattice_scale`)."""
+    found = _SYMBOL_RE.findall(value)
+    if not found:
         return value
-    table = _SCALE.get()
-    if table is None:
-        raise UnitError(f"{value!r} is written in paper 003's reduced units "
-                        f"({', '.join(REDUCED_SYMBOLS)}): give their scale in the study's "
-                        "[units] table (A, D, Ms)")
+    table = _SCALE.get() or {}
+    for sym in found:
+        if sym not in table:
+            symbols, what, where = next(t for t in _TABLES if sym in t[0])
+            raise UnitError(f"{value!r} is written in {what} ({', '.join(symbols)}): give "
+                            f"their scale in the study's {where}")
     return _SYMBOL_RE.sub(lambda m: table[m.group(1)], value)
 
 
