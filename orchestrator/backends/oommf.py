@@ -274,13 +274,14 @@ class OOMMFBackend(Backend):
     name = "oommf"
     translators = TRANSLATORS
     unsupported = frozenset({"dmi.order4", "zhang_li.order4",
-                             "exchange.12ngbr.regions"})
+                             "exchange.12ngbr.regions", "exchange.afm"})
     capabilities = {"regions": "✓ (script atlas)",
                     "pbc": "✓ (not with spin torques or temperature)", "gamma": "✓",
                     "torques_together": "✗", "thermal": "open meshes, heun only",
                     "term_fields": "✓"}
     notes = {
         "dmi.order4": "OOMMF's DMI extensions are second order",
+        "exchange.afm": "no two-sublattice (checkerboard antiferromagnet) lattice mode",
         "zhang_li.order4": "Anv_SpinTEvolve differentiates to second order",
                 "exchange.12ngbr.regions": "OOMMF's 12-neighbour kernels belong to Oxs_UniformExchange "
                                    "(uniform A, no vacuum)",

@@ -15,6 +15,7 @@ temperature, initial state, stages). Feature names:
 ``exchange.12ngbr``          fourth-order exchange stencil
 ``exchange.12ngbr.pbc``      ... on a periodic mesh
 ``exchange.12ngbr.regions``  ... with several regions or vacuum (non-uniform A)
+``exchange.afm``             negative A: a lattice antiferromagnet (``[lattice]`` J < 0)
 ``dmi.Cnv_z/T/D2d_z``        DMI of that crystal class
 ``dmi.mixed``                different crystal classes in different regions
 ``dmi.interface_zero``       no DMI on bonds between regions

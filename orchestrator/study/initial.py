@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.textures import skyrmion
+from orchestrator.study.lattice import staggering
 from orchestrator.study.model import (FromFile, Random, Skyrmions, Study, Textures, TextureSpec,
                                       Uniform)
 from orchestrator.study.raster import Raster
@@ -56,6 +57,9 @@ def initial_m(study: Study, raster: Raster) -> np.ndarray:
         raise TypeError(f"unknown initial state {init!r}")
     norm = np.linalg.norm(m, axis=-1, keepdims=True)
     m = np.divide(m, norm, out=np.zeros_like(m), where=norm > 0)
+    s = staggering(study, shape)  # an antiferromagnet's state above is its Néel vector
+    if s is not None:
+        m = m * s[..., None]
     Ms = raster.per_cell({r: study.material(r).Ms for r in raster.names})
     m[Ms == 0] = 0.0
     return m

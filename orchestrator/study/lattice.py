@@ -16,8 +16,15 @@ written so that a dump of the study leaves it out and a sweep over ``lattice.*``
 
 What would not be the lattice model is refused with the reason: the 12-neighbour exchange
 and the fourth-order DMI (continuum stencils over several sites), demagnetisation (not in
-the model), a ``[units]`` table beside it, and, for now, J < 0 (the antiferromagnet needs
-the two-sublattice mode, issue 15).
+the model) and a ``[units]`` table beside it.
+
+J < 0 is the two-sublattice (checkerboard) antiferromagnet: the exchange ``A = J/(2a)`` is
+negative, which the 6-neighbour stencil turns into antiparallel nearest neighbours exactly.
+Its initial state describes the Néel vector n (sublattice A's direction): the spins start
+as ``m_i = s_i n_i`` with ``s_i = (−1)^(i_x + i_y)`` (:func:`staggering`;
+:func:`analysis.sublattice.neel_vector` reads n back). What it cannot have is refused
+(:func:`check_antiferromagnet`); OOMMF and mumax3 have no such mode (feature
+``exchange.afm``).
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from mmstudy.constants import GAMMA0, MU0
 from mmstudy.lattice import LatticeUnits, lattice_units
 from orchestrator.study.units import lattice_scale, to_si
 
-__all__ = ["LatticeSpec", "FIELD_DRIVE", "read_lattice", "apply_lattice", "derived_keys"]
+__all__ = ["LatticeSpec", "FIELD_DRIVE", "read_lattice", "apply_lattice",
+           "check_antiferromagnet", "derived_keys", "staggering"]
 
 #: the drive the table's h becomes
 FIELD_DRIVE = "lattice_field"
@@ -89,9 +97,6 @@ def read_lattice(table: dict) -> LatticeSpec:
 def apply_lattice(data: dict[str, Any], spec: LatticeSpec) -> dict[str, Any]:
     """``data`` (a raw study) with ``mesh.cell``, ``materials.default`` and the field drive
     written from ``spec``; ValueError naming the field a lattice study must not set."""
-    if spec.J < 0:
-        raise ValueError("lattice.J: J < 0 (an antiferromagnet) needs the two-sublattice "
-                         "mode, not available yet; J > 0 is the ferromagnet (Eq. 12)")
     if data.get("units") is not None:
         raise ValueError("units: a study has one scale, [units] (paper 003's reduced units) "
                          "or [lattice], not both")
@@ -132,9 +137,42 @@ def apply_lattice(data: dict[str, Any], spec: LatticeSpec) -> dict[str, Any]:
     return {**data, "mesh": mesh, "materials": {"default": material}, "drives": drives}
 
 
+def check_antiferromagnet(study) -> None:
+    """For J < 0 (the checkerboard antiferromagnet): ValueError naming what it cannot
+    have. An odd number of cells along a periodic axis closes a ring of antiparallel bonds
+    an odd number of times (frustrated: no checkerboard state); a Zhang–Li drive acts on a
+    staggered field through its central difference, −(v·∇)n on one sublattice and +(v·∇)n
+    on the other, which is no spin-transfer torque on n (paper 002 drives its
+    antiferromagnets by spin-orbit torque only, Sec. 4.3)."""
+    if study.lattice is None or study.lattice.J >= 0:
+        return
+    for axis, n in zip("xyz", study.mesh.cells):
+        if axis in study.mesh.pbc and n % 2:
+            raise ValueError(f"mesh.n: {n} cells along periodic {axis}; an antiferromagnet "
+                             "(lattice.J < 0) needs an even number (an odd ring is frustrated)")
+    for name, d in study.drives.items():
+        if getattr(d, "type", None) == "zhang_li":
+            raise ValueError(f"drives.{name}: a Zhang–Li drive on an antiferromagnet "
+                             "(lattice.J < 0) is no spin-transfer torque on its Néel vector "
+                             "(the central difference changes sign between the sublattices); "
+                             "drive it by spin-orbit torque (type = \"sot\")")
+
+
 def derived_keys(data: dict[str, Any]) -> None:
     """Remove from a dumped lattice study (in place) what :func:`apply_lattice` wrote, so
     that validating the dump again (a sweep point, a ``point.json``) writes it afresh."""
     data.pop("materials", None)
     data.get("mesh", {}).pop("cell", None)
     (data.get("drives") or {}).pop(FIELD_DRIVE, None)
+
+
+def staggering(study, shape: tuple[int, ...]):
+    """The checkerboard sign ``s_i = (−1)^(i_x + i_y)`` (array of ``shape`` = (nz, ny, nx),
+    +1 on the first cell) for an antiferromagnetic lattice study, None otherwise."""
+    import numpy as np
+
+    if study.lattice is None or study.lattice.J >= 0:
+        return None
+    nz, ny, nx = shape
+    iy, ix = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
+    return np.broadcast_to(np.where((ix + iy) % 2 == 0, 1.0, -1.0), shape)

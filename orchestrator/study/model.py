@@ -44,7 +44,8 @@ from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
 from mmstudy.reduced import ReducedUnits, reduced_units
 from mmstudy.spintorque import zhang_li_j
-from orchestrator.study.lattice import LatticeSpec, apply_lattice, read_lattice
+from orchestrator.study.lattice import (LatticeSpec, apply_lattice, check_antiferromagnet,
+                                        read_lattice)
 from orchestrator.study.units import lattice_scale, reduced_scale, to_si
 
 __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Drive",
@@ -188,7 +189,7 @@ class Material(_Model):
     """Parameters of one region; unset fields fall back to ``materials.default``."""
 
     Ms: Annotated[float, _q("A/m")] | None = Field(None, ge=0)
-    A: Annotated[float, _q("J/m")] | None = Field(None, ge=0)
+    A: Annotated[float, _q("J/m")] | None = None  # < 0 only from a [lattice] table (J < 0)
     dmi: list[DMISpec] | None = None
     K: Annotated[float, _q("J/m^3")] | None = None
     K_axis: Direction | None = None
@@ -744,6 +745,10 @@ class Study(_Model):
                                  f"{r!r} (nor in materials.default)")
             if m.K is not None and m.K_axis is None:
                 raise ValueError(f"materials.{r}.K_axis: an anisotropy K needs its axis")
+            if m.A is not None and m.A < 0 and self.lattice is None:
+                raise ValueError(f"materials.{r}.A: {m.A!r} < 0; an antiferromagnet is "
+                                 "written as a [lattice] table with J < 0 (its checkerboard "
+                                 "sublattices need cells of the lattice constant)")
         for name, d in self.drives.items():
             if not _NAME.match(name):
                 raise ValueError(f"drives.{name}: drive names are identifiers")
@@ -770,6 +775,7 @@ class Study(_Model):
                 if abs(ratio - round(ratio)) > 1e-9:
                     raise ValueError(f"stages.{i}.table_every must divide save_every")
         self._currents_from_velocities(names_)
+        check_antiferromagnet(self)
         return self
 
     def _currents_from_velocities(self, region_names: list[str]) -> None:

@@ -75,12 +75,14 @@ class ExchangeTerm(_EnergySpec):
     term_name: ClassVar[str] = "exch"
     label: ClassVar[str] = "exchange: per-region A; fourth-order `12ngbr` kernel"
     FEATURES: ClassVar[tuple[str, ...]] = ("exchange", "exchange.12ngbr", "exchange.12ngbr.pbc",
-                                           "exchange.12ngbr.regions")
+                                           "exchange.12ngbr.regions", "exchange.afm")
     A: dict[str, float]
     kernel: str = "6ngbr"
 
     def features(self, study: Study, raster: Raster) -> dict[str, str]:
         need = {"exchange": "materials.*.A"}
+        if any(a < 0 for a in self.A.values()):  # a lattice antiferromagnet (J < 0)
+            need["exchange.afm"] = "lattice.J"
         if self.kernel == "12ngbr":
             need["exchange.12ngbr"] = "energy.exchange_kernel"
             if study.mesh.pbc:

@@ -95,7 +95,7 @@ def test_what_is_not_the_lattice_model_is_refused(change, field, why):
 
 
 @pytest.mark.parametrize("table, field, why", [
-    ({"J": "-1 meV"}, "lattice.J", "two-sublattice mode"),
+    ({"J": "0 meV"}, "lattice.J", "nonzero exchange"),
     ({"a": None}, "lattice.a", "required"),
     ({"dmi": "antineel"}, "lattice.dmi", "'bloch', 'neel' or 'antibloch'"),
     ({"D": "0.18 foo"}, "lattice.D", "cannot read"),
