@@ -323,7 +323,8 @@ def run(
     share_relaxed: bool = typer.Option(False, "--share-relaxed",
                                        help="points whose first stage (minimize or relax) is "
                                             "the same computation relax once and share the "
-                                            "state, kept in OUT/relaxed/ (built-in solver)"),
+                                            "state, kept in OUT/relaxed/ (built-in solver; "
+                                            "recorded in the point.json of points new to OUT)"),
 ):
     """Run every point of a study, one folder per point; rerunning resumes.
 

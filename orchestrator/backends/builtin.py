@@ -37,6 +37,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import time
@@ -197,7 +199,20 @@ class BuiltinBackend(Backend):
                 gpu: int | None = None) -> None:
         folder = Path(folder)
         run_study_point(study, folder / OUTPUT_DIR, log=log, threads=threads,
-                        relaxed=_store_of(folder), solver=f"builtin {self.find().version}")
+                        relaxed=_store_of(folder), solver=f"builtin {_code_fingerprint()}")
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A hash of the built-in solver's sources (the solver package and this backend's
+    modules): a shared relaxed state made by other code is not reused."""
+    here = Path(__file__).resolve().parent
+    files = sorted((here.parent / "solver").rglob("*.py")) + \
+        sorted(here.glob("builtin*.py"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _store_of(folder: Path) -> RelaxedStore | None:
@@ -351,6 +366,9 @@ def _relax_shared(sim: Simulation, stage: Minimize | Relax, store: RelaxedStore,
                   out, label: str, say) -> None:
     """The first stage through the shared store: load the state another point relaxed
     with the same key, or relax (holding the key, so that others wait) and save it."""
+    if store.unconverged(key):  # relaxing under the lock would make the others wait
+        _relax(sim, stage, label, say)
+        return
     with store.claim(key):
         hit = store.load(key, sim.m.shape)
         if hit is not None:
@@ -360,8 +378,10 @@ def _relax_shared(sim: Simulation, stage: Minimize | Relax, store: RelaxedStore,
                 f"E = {sim.energy():.6e} J")
             return
         result, seconds = _relax(sim, stage, label, say)
-        if result.converged and store.save(key, sim.m, {
-                "point": str(Path(out).resolve().parent), "steps": result.steps,
+        meta = {"point": str(Path(out).resolve().parent), "steps": result.steps,
                 "stage": stage.type, "energy_J": sim.energy(), "seconds": round(seconds, 3),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}):
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        if not result.converged:
+            store.mark_unconverged(key, meta)
+        elif store.save(key, sim.m, meta):
             say(f"{label}: saved as the relaxed state {key} in {store.root}")

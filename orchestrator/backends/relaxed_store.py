@@ -47,7 +47,8 @@ def relaxed_key(study: Study, solver: str) -> str | None:
     study : Study
         One point's study (no sweep).
     solver : str
-        The solver and its version: a state from another version is not reused.
+        The solver and a fingerprint of its code: a state another solver code made is
+        not reused (the built-in backend passes a hash of its sources).
 
     Examples
     --------
@@ -66,9 +67,11 @@ def relaxed_key(study: Study, solver: str) -> str | None:
     if not study.stages or not isinstance(study.stages[0], (Minimize, Relax)):
         return None
     data = physics_data(study)
-    active = study.active_drives(0)
-    data["drives"] = {k: v for k, v in data.get("drives", {}).items()
-                      if k in active and not active[k].is_torque}
+    active = {k: d for k, d in study.active_drives(0).items() if not d.is_torque}
+    data["drives"] = {k: v for k, v in data.get("drives", {}).items() if k in active}
+    # the names too: a drive a dump leaves out (a [lattice] table's field) is in the key
+    # through its table, and whether it acts here through this list
+    data["active"] = sorted(active)
     first = dict(data["stages"][0])
     first.pop("name", None)  # a label
     first.pop("drives", None)  # replaced by the drives themselves, above
@@ -120,6 +123,17 @@ class RelaxedStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def mark_unconverged(self, key: str, meta: dict[str, Any]) -> None:
+        """Record that the relaxation of ``key`` did not converge, so that the other points
+        with the key relax on their own (at once, not one after another under the lock)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with atomic_open(self._path(key, ".unconverged.json"), "w", overwrite=True) as fh:
+            json.dump({"key": key, **meta}, fh, indent=2)
+
+    def unconverged(self, key: str) -> bool:
+        """Whether a relaxation of ``key`` was recorded as not converged."""
+        return self._path(key, ".unconverged.json").is_file()
+
     def load(self, key: str, shape: tuple[int, ...]) -> RelaxedState | None:
         """The state saved under ``key`` if there is one of this ``shape``, else None
         (an unreadable or mismatched entry is ignored, not deleted)."""
@@ -137,12 +151,13 @@ class RelaxedStore:
 
     def save(self, key: str, m: np.ndarray, meta: dict[str, Any]) -> bool:
         """Save a state under ``key`` unless one is there already (then False). The array
-        is written before its record, each atomically, so a reader never sees half."""
+        is written before its record, each atomically, so a reader never sees half; an
+        array left without its record (a process killed in between) is replaced."""
         npy, rec = self._path(key, ".npy"), self._path(key, ".json")
-        if npy.exists() or rec.exists():
+        if rec.exists():  # the record commits an entry: an array without one is a leftover
             return False
         self.root.mkdir(parents=True, exist_ok=True)
-        with atomic_open(npy, "wb") as fh:
+        with atomic_open(npy, "wb", overwrite=True) as fh:
             np.save(fh, np.ascontiguousarray(m), allow_pickle=False)
         with atomic_open(rec, "w") as fh:
             json.dump({"key": key, **meta}, fh, indent=2)

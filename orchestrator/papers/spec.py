@@ -108,8 +108,9 @@ class FigureSpec(_Strict):
     title: str
     studies: list[str] = Field(min_length=1)
     #: another figure (earlier in the file) whose statement, reference numbers, columns and
-    #: claims this one takes where it gives none, and whose parameters it updates: the same
-    #: analysis on other runs (paper 003's Fig. 1b is its Fig. 3 at another α)
+    #: claims this one takes where it gives none, and whose parameters it updates (paper
+    #: 003's Fig. 1b is its Fig. 3 at another α); the figure still registers its analysis
+    #: and drawing (it may register the other's functions under its own name)
     like: str | None = None
     statement: str = ""
     csv: str

@@ -21,7 +21,8 @@ the model) and a ``[units]`` table beside it.
 J < 0 is the two-sublattice (checkerboard) antiferromagnet: the exchange ``A = J/(2a)`` is
 negative, which the 6-neighbour stencil turns into antiparallel nearest neighbours exactly.
 Its initial state describes the Néel vector n (sublattice A's direction): the spins start
-as ``m_i = s_i n_i`` with ``s_i = (−1)^(i_x + i_y)`` (:func:`staggering`;
+as ``m_i = s_i n_i`` with ``s_i = (−1)^(i_x + i_y)`` (:func:`staggering`; an initial-state
+file holds the spins m themselves, as a run writes them, and is taken as it is;
 :func:`analysis.sublattice.neel_vector` reads n back). What it cannot have is refused
 (:func:`check_antiferromagnet`); OOMMF and mumax3 have no such mode (feature
 ``exchange.afm``).
@@ -146,6 +147,9 @@ def check_antiferromagnet(study) -> None:
     antiferromagnets by spin-orbit torque only, Sec. 4.3)."""
     if study.lattice is None or study.lattice.J >= 0:
         return
+    if study.mesh.cells[2] != 1:
+        raise ValueError(f"mesh.n: {study.mesh.cells[2]} layers; the antiferromagnet "
+                         "(lattice.J < 0) is the square lattice's checkerboard, one layer")
     for axis, n in zip("xyz", study.mesh.cells):
         if axis in study.mesh.pbc and n % 2:
             raise ValueError(f"mesh.n: {n} cells along periodic {axis}; an antiferromagnet "
@@ -168,10 +172,11 @@ def derived_keys(data: dict[str, Any]) -> None:
 
 def staggering(study, shape: tuple[int, ...]):
     """The checkerboard sign ``s_i = (−1)^(i_x + i_y)`` (array of ``shape`` = (nz, ny, nx),
-    +1 on the first cell) for an antiferromagnetic lattice study, None otherwise."""
+    +1 on the first cell) by which an antiferromagnetic lattice study's initial state (its
+    Néel vector) becomes the spins; None otherwise, and for a file (it holds the spins)."""
     import numpy as np
 
-    if study.lattice is None or study.lattice.J >= 0:
+    if study.lattice is None or study.lattice.J >= 0 or study.initial.type == "file":
         return None
     nz, ny, nx = shape
     iy, ix = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")

@@ -746,7 +746,9 @@ class Study(_Model):
             if m.K is not None and m.K_axis is None:
                 raise ValueError(f"materials.{r}.K_axis: an anisotropy K needs its axis")
             if m.A is not None and m.A < 0 and self.lattice is None:
-                raise ValueError(f"materials.{r}.A: {m.A!r} < 0; an antiferromagnet is "
+                own = self.materials.get(r)
+                where = r if own is not None and own.A is not None else "default"
+                raise ValueError(f"materials.{where}.A: {m.A!r} < 0; an antiferromagnet is "
                                  "written as a [lattice] table with J < 0 (its checkerboard "
                                  "sublattices need cells of the lattice constant)")
         for name, d in self.drives.items():

@@ -108,9 +108,7 @@ def _dmi(term: Any, geo: _Geometry, mats: dict, label: str, seen: set[str]) -> s
     if cls is None:
         raise UbermagError(f"{label}: crystal class {term.crystalclass!r} is not in mmstudy's "
                            f"model (Cnv_z, T, D2d_z; ubermag's Cnv, O and D2d are those)")
-    if f"dmi.{cls}" in seen:
-        raise UbermagError(f"{label}: a second DMI term of class {cls} (give one D per class)")
-    seen.add(f"dmi.{cls}")
+    _once(seen, f"dmi.{cls}", f"{label}: a second DMI term of class {cls} (give one D per class)")
     if isinstance(term.D, df.Field):
         raise UbermagError(f"{label}.D: a Field D is not written by ubermag's OOMMF adapter "
                            "(oommfc); give D per subregion as a dict")

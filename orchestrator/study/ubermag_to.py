@@ -220,6 +220,9 @@ def _energy(study: Study, layout: _Layout, k: int, frozen: bool) -> tuple[list[A
             if spec.kernel == "12ngbr":
                 raise UbermagError("energy.exchange_kernel: ubermag's Exchange has no "
                                    "12-neighbour kernel")
+            if any(a < 0 for a in spec.A.values()):
+                raise UbermagError("lattice.J: J < 0 is the checkerboard antiferromagnet, "
+                                   "which ubermag's OOMMF adapter has no model for")
             A = spec.A
             value = _pairs(layout, _param(layout, A, 0.0),
                            lambda a, b: 2 * A[a] * A[b] / (A[a] + A[b])

@@ -120,3 +120,28 @@ def test_run_share_relaxed_flag(tmp_path, monkeypatch, flag):
     result = CliRunner().invoke(app, args + (["--share-relaxed"] if flag else []))
     assert result.exit_code == 0, result.output
     assert len(list((out / "relaxed").glob("*.npy"))) == (1 if flag else 0)
+
+
+def test_whether_a_drive_acts_while_relaxing_is_in_the_key():
+    from orchestrator.study.load import validate_study
+
+    def lattice(stage0):
+        return validate_study({"name": "l", "lattice": {"a": "0.5 nm", "J": "1 meV",
+                                                        "h": "0.03 meV"},
+                               "mesh": {"n": [8, 8, 1]}, "stages": [stage0]})
+    # the field a [lattice] table writes is left out of dumps: its names must still count
+    assert relaxed_key(lattice({"type": "minimize"}), "s") != \
+        relaxed_key(lattice({"type": "minimize", "drives": []}), "s")
+
+
+def test_an_array_left_without_its_record_is_replaced_and_unconverged_is_recorded(tmp_path):
+    store = RelaxedStore(tmp_path / "relaxed")
+    m = np.ones((1, 2, 2, 3)) / np.sqrt(3)
+    store.root.mkdir()
+    np.save(store.root / "k.npy", -m)          # a process killed before writing k.json
+    assert store.load("k", m.shape) is None
+    assert store.save("k", m, {"point": "p"})  # replaced, then committed by its record
+    assert np.array_equal(store.load("k", m.shape).m, m)
+    assert not store.unconverged("u")
+    store.mark_unconverged("u", {"steps": 10})
+    assert store.unconverged("u")

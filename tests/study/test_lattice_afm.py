@@ -102,3 +102,8 @@ def test_the_relaxed_afm_skyrmion(rule, want, tmp_path):
     assert q(sublattice_field(m, "B")) == pytest.approx(1, abs=1e-3)
     helicity = float(find_objects(neel_vector(m).to_dataset(name="m")).helicity.iloc[0])
     assert abs(np.angle(np.exp(1j * (helicity - want)))) < 0.05  # lattice anisotropy only
+
+
+def test_more_than_one_layer_is_refused():
+    with pytest.raises(StudyError, match="mesh.n: 2 layers; the antiferromagnet"):
+        _study(n=(16, 16, 2))

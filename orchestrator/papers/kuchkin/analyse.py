@@ -144,14 +144,13 @@ def _driven_table(inp: FigureInput) -> tuple[pd.DataFrame, list[str]]:
     damping values of its ``alphas`` parameter, when it has one), and the notes naming
     the points not finished."""
     notes: list[str] = []
+    rows = [_driven(pp, inp.param("transient_alpha_tD"))
+            for run in inp.runs.values() for pp in rx.done_points(run, notes)]
+    table = pd.DataFrame(rows)
     keep = inp.spec.parameters.get("alphas")
-    rows = []
-    for run in inp.runs.values():
-        for pp in rx.done_points(run, notes):
-            alpha = pp.point.study.material(pp.point.study.regions[0].name).alpha
-            if keep is None or any(abs(alpha - a) < 1e-12 for a in keep):
-                rows.append(_driven(pp, inp.param("transient_alpha_tD")))
-    return pd.DataFrame(rows), notes
+    if keep is not None and len(table):
+        table = table[[any(abs(a - k) < 1e-12 for k in keep) for a in table.alpha]]
+    return table.reset_index(drop=True), notes
 
 
 @PAPER.analyse("circle_low")

@@ -46,6 +46,9 @@ def circle_png(res, axes) -> None:
     pairs = sorted({(a, x) for a, x in zip(t.alpha, t.xi)
                     if shown is None or any(abs(a - s) < 1e-12 for s in shown)})
     names = list(dict.fromkeys(t.texture))
+    if len(pairs) > len(axes):
+        raise ValueError(f"{len(pairs)} (α, ξ) panels for {len(axes)} axes: give the plot "
+                         "more columns or circle_alphas fewer values")
     for ax, (a, x) in zip(axes, pairs):
         vc, rc = big_circle(a, x)
         _circle(ax, (vc, 0.0), abs(rc), color="0.6", lw=1, label="big circle (Eq. 13)")
