@@ -27,6 +27,7 @@ texture                   Q (background +z)            k_s (Bloch/Néel rotation
 ========================  ===========================  ===================================
 kpi_skyrmion, k odd       −1                           ∞
 kpi_skyrmion, k even      0                            ∞
+reversed_band (walls)     0                            — (not localised)
 chiral_droplet            0                            1
 antiskyrmion              +1                           2 (round or elliptic)
 vortex_skyrmion(m)        −m                           |m − 1| (∞ for m = 1)
@@ -58,6 +59,7 @@ from analysis.textures import _assemble, _offsets, _theta, skyrmion
 
 __all__ = [
     "kpi_skyrmion",
+    "reversed_band",
     "chiral_droplet",
     "antiskyrmion",
     "vortex_skyrmion",
@@ -132,6 +134,60 @@ def kpi_skyrmion(
     r = np.hypot(dX, dY)
     theta = sum(_dw360(r, radius * j / k, w) for j in range(1, k + 1))
     return _assemble(theta, np.arctan2(dY, dX) + helicity, 1)
+
+
+def reversed_band(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    centre: Point,
+    radius: float,
+    wall_width: float,
+    helicity: float = 0.0,
+    orientation: float = 0.0,
+    box: Box = None,
+) -> np.ndarray:
+    """A straight reversed band (m = −z) of half-width ``radius`` across the sample: two
+    parallel domain walls, the one-dimensional cut of a π skyrmion.
+
+    With ``s`` the signed distance from the band's centre line along its normal
+    ``n̂ = (cos orientation, sin orientation)``, ``θ(s) = 2 atan(sinh(R/w)/sinh(|s|/w))``
+    (:func:`kpi_skyrmion`'s wall profile; the walls, m_z = 0, at s = ±R, each the
+    Bloch–Néel profile ``θ ≈ 2 atan(exp(−(|s| − R)/w))`` for R ≫ w), and the in-plane
+    part along ``R(helicity) sgn(s) n̂``: every wall turns with the sense a π skyrmion
+    of the same helicity has (0, π Néel; ±π/2 Bloch), as the same DMI requires.
+    A single wall is a band whose other wall lies outside an open sample (e.g. the
+    centre on the sample's edge); along a periodic normal both walls are inside. Q = 0.
+
+    Parameters
+    ----------
+    x, y, centre, helicity, box
+        As for :func:`kpi_skyrmion`; ``centre`` is any point of the centre line.
+    radius : float
+        Half-width R of the band (m): the walls' distance from its centre line.
+    wall_width : float
+        Wall width w (m), e.g. ``√(A/K_eff)``; required (a band has no natural scale).
+    orientation : float
+        Angle (rad) of the normal n̂ from +x (0: walls along y, across a track along x).
+
+    Examples
+    --------
+    >>> from analysis.textures import cell_centres
+    >>> x = cell_centres(64, 1e-9)
+    >>> m = reversed_band(x, x[:8], centre=(0.0, 0.0), radius=32e-9, wall_width=2e-9)
+    >>> float(m[0, 0, 2]) < -0.999, float(m[0, -1, 2]) > 0.999   # down at x = 0, up beyond R
+    (True, True)
+    >>> float(m[0, 31, 0]) > 0.95     # Néel (helicity 0): the wall's spins point along +n̂
+    True
+    """
+    if not (wall_width and wall_width > 0):
+        raise ValueError(f"wall_width must be a positive length, not {wall_width!r}")
+    dX, dY = _offsets(x, y, centre, box)
+    c, s_ = np.cos(orientation), np.sin(orientation)
+    s = c * dX + s_ * dY
+    theta = _dw360(np.abs(s), radius, wall_width)
+    phi_m = orientation + helicity + np.where(s < 0, np.pi, 0.0)
+    return _assemble(theta, phi_m, 1)
 
 
 def chiral_droplet(

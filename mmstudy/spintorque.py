@@ -5,6 +5,7 @@ the Thiele analysis all call these.
                 convention of mumax3 and the built-in solver (the torque
                 ``(u·∇)m − ξ m×(u·∇)m``); OOMMF's evolver takes ``−u``.
 ``zhang_li_j``  its inverse: the current density of a drift velocity (paper 003's I)
+``paper002_u``  paper 002's drift velocity ``u = −v_s = γħ p j_e/(2 e Ms)`` (Eq. 15)
 ``sot_rate``    damping-like spin–orbit torque rate ``c = γ ħ θ_SH j / (2 e t Ms)``
                 (1/s) with γ in rad/(T s) (= γ0/μ0): the torque is ``c m×(p×m)``.
 
@@ -24,7 +25,7 @@ from typing import Any
 
 from mmstudy.constants import HBAR, MUB, QE
 
-__all__ = ["zhang_li_u", "zhang_li_j", "sot_rate"]
+__all__ = ["zhang_li_u", "zhang_li_j", "paper002_u", "sot_rate"]
 
 
 def zhang_li_u(j: Any, *, P: Any, Ms: Any, xi: Any = 0.0) -> Any:
@@ -50,6 +51,24 @@ def zhang_li_j(u: Any, *, P: Any, Ms: Any, xi: Any = 0.0) -> Any:
     20.0
     """
     return u * QE * Ms * (1.0 + xi * xi) / (MUB * P)
+
+
+def paper002_u(j: Any, *, P: Any, Ms: Any, gamma: Any) -> Any:
+    """Paper 002's Zhang–Li drift velocity (m/s) of the electron current ``j`` (A/m²),
+    Ohki & Mochizuki Eq. 15: ``v_s = −γħ p j_e/(2 e Ms)``; returned as the velocity of
+    this module's convention, ``u = −v_s = γħ P j/(2 e Ms)``: the Gilbert-form torque
+    ``(u·∇)m − ξ m×(u·∇)m`` (:mod:`orchestrator.solver.torques.zhangli`) is the paper's
+    ``−(v_s·∇)m + β m×(v_s·∇)m`` (Eq. 9) with v_s = −u and β = ξ.
+
+    Unlike :func:`zhang_li_u` there is no 1/(1 + ξ²): the paper's β enters the torque
+    only, and ``γħ/2`` replaces μB (equal for γ = 2μB/ħ, the free-electron g = 2).
+
+    Paper 002's set (notes-002 §1.7: 0.780 m/s at j_e = 1e10 A/m², p = 0.2, Ms = 1.4844e5 A/m):
+
+    >>> round(float(paper002_u(1e10, P=0.2, Ms=1.4844e5, gamma=1.7595e11)), 3)
+    0.78
+    """
+    return gamma * HBAR * P * j / (2.0 * QE * Ms)
 
 
 def sot_rate(j: Any, *, theta_SH: Any, thickness: Any, Ms: Any, gamma: Any) -> Any:

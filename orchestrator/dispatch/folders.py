@@ -6,6 +6,7 @@ point's content hash, :meth:`orchestrator.study.sweep.Point.id`)::
     <out>/manifest.json      every point of the sweep: index, id, params, given, state, folder
     <out>/manifest.csv       the same, one row per point, for people and spreadsheets
     <out>/<id>/point.json    the point's study (SI numbers) with id, backend, params, given, index
+                             and, for a study in reduced or lattice units, its scale
     <out>/<id>/params.json   the swept values (what analysis.open_runs reads); only for sweeps
     <out>/<id>/<scripts>     what the backend rendered (run.mx3, run.mif, point.toml ...)
     <out>/<id>/log.txt       the solver's output (and the worker's, if it crashed)

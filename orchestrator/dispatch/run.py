@@ -55,6 +55,7 @@ from orchestrator.dispatch.folders import (DONE, FAILED, INTERRUPTED, KEEP, PEND
                                            read_status, write_manifest, write_point_files,
                                            MANIFEST_CSV, MANIFEST_FILE)
 from orchestrator.dispatch.local import LocalResult, Task, run_local
+from orchestrator.study.echo import scale_record
 from orchestrator.study.load import StudyError, load_study
 from orchestrator.study.model import Study
 from orchestrator.study.sweep import Point, expand, study_data
@@ -304,6 +305,7 @@ def _point_record(plan: Plan, pp: PlannedPoint) -> dict[str, Any]:
             "index": pp.index, "indices": indices, "params": pp.point.params,
             "given": pp.point.given, "source": _absolute(plan.source), "created": now_iso(),
             "study": study_data(pp.point.study),
+            **({"scale": scale} if (scale := scale_record(pp.point.study)) else {}),
             **({"relaxed_store": os.path.relpath(plan.relaxed, pp.folder)}
                if plan.relaxed else {})}
 

@@ -102,6 +102,8 @@ def _texture(t: TextureSpec, x: np.ndarray, y: np.ndarray, box) -> np.ndarray:
                                 **common)
     if t.kind == "vortex":
         return lib.vortex_skyrmion(x, y, vorticity=t.vorticity, **common)
+    if t.kind == "band":
+        return lib.reversed_band(x, y, orientation=t.orientation, **common)
     if t.kind == "droplet":
         return lib.chiral_droplet(x, y, kink_angle=t.kink_angle, kink_width=t.kink_width,
                                   **common)

@@ -36,14 +36,15 @@ import re
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 import numpy as np
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, field_validator,
-                      model_serializer, model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
+                      field_validator, model_serializer, model_validator)
 
 from mmstudy.constants import GAMMA0  # re-exported: ubermag's and OOMMF's default γ0
 from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
 from mmstudy.reduced import ReducedUnits, reduced_units
-from mmstudy.spintorque import zhang_li_j
+from mmstudy.constants import MU0
+from mmstudy.spintorque import paper002_u, zhang_li_j
 from orchestrator.study.lattice import (LatticeSpec, apply_lattice, check_antiferromagnet,
                                         read_lattice)
 from orchestrator.study.units import lattice_scale, reduced_scale, to_si
@@ -357,7 +358,13 @@ class ZhangLiDrive(_Drive):
     polarisation ``P`` and non-adiabaticity ``xi`` (mumax3's J, Pol, Xi); or of its
     velocity ``I`` (m/s, mumax3's u = paper 003's I = μB P j/(e Ms (1 + ξ²))) instead of
     ``j``, converted to ``j`` with the study's Ms, so that sweeping ξ at fixed I is
-    natural (j then changes with ξ)."""
+    natural (j then changes with ξ).
+
+    ``convention = "paper002"`` reads ``j`` as paper 002's electron current j_e and ``P``
+    as its p (Ohki & Mochizuki Eq. 15): the drift velocity is ``u = −v_s = γħ P j/(2 e Ms)``
+    (no 1/(1 + ξ²); ξ is the paper's β), which differs from mumax3's ``μB P j/(e Ms (1 +
+    ξ²))`` by the factor (γħ/2μB)(1 + ξ²). The study turns it into the velocity ``I`` and
+    the equivalent mumax3 ``j`` once, at validation; a dump writes the ``j`` given."""
 
     kind: ClassVar[str] = "zhang_li"
     label: ClassVar[str] = "Zhang–Li torque"
@@ -371,19 +378,32 @@ class ZhangLiDrive(_Drive):
     xi: float = 0.0
     #: finite-difference order of (j·∇)m: 2 (mumax3's central difference) or 4
     order: Literal[2, 4] = Field(2, json_schema_extra=NEW_FIELD)
+    #: how j and P make the drift velocity: mumax3's or paper 002's Eq. 15
+    convention: Literal["mumax3", "paper002"] = Field("mumax3", json_schema_extra=NEW_FIELD)
+    #: the j a paper-002 drive was given (its j becomes the mumax3 equivalent)
+    _given_j: list[float] | None = PrivateAttr(None)
 
     @model_serializer(mode="wrap")
     def _without_derived_j(self, handler):
         """A drive given by I is written back with I only: its j follows from I, P, ξ
-        and the study's Ms (so a sweep over ξ at fixed I re-derives it)."""
+        and the study's Ms (so a sweep over ξ at fixed I re-derives it); a paper-002
+        drive with the j it was given (its I and mumax3 j follow from it)."""
         data = handler(self)
-        if self.I is not None and isinstance(data, dict):
+        if not isinstance(data, dict):
+            return data
+        if self._given_j is not None:
+            data["j"] = list(self._given_j)
+            data.pop("I", None)
+        elif self.I is not None:
             data.pop("j", None)
         return data
 
     @model_validator(mode="after")
     def _j_or_I(self):
-        if (self.j is None) == (self.I is None):
+        if self.convention == "paper002" and self.I is not None and self._given_j is None:
+            raise ValueError("convention \"paper002\" converts paper 002's electron current "
+                             "j_e (Eq. 15): give j, not the velocity I")
+        if (self.j is None) == (self.I is None) and self._given_j is None:
             raise ValueError("give the current density j or the velocity I, not "
                              + ("both" if self.j is not None else "neither"))
         if self.I is not None and self.P == 0:
@@ -506,9 +526,12 @@ class TextureSpec(_Model):
     convention): ``kind`` = ``kpi`` (k walls: k = 1 skyrmion Q = −1, 2 skyrmionium Q = 0,
     3 Q = −1), ``antiskyrmion`` (Q = +1; ``ellipticity``, ``orientation``), ``vortex``
     (``vorticity`` m, Q = −m), ``droplet`` (chiral droplet, Q = 0; ``kink_angle``,
-    ``kink_width``) or ``bag`` (``inner`` skyrmions inside a ring, Q = N − 1)."""
+    ``kink_width``), ``bag`` (``inner`` skyrmions inside a ring, Q = N − 1) or ``band``
+    (a straight reversed band of half-width ``radius``: two domain walls of
+    ``wall_width``, required, with normal at angle ``orientation`` from +x; one wall
+    when the other falls outside an open sample; Q = 0)."""
 
-    kind: Literal["kpi", "antiskyrmion", "vortex", "droplet", "bag"]
+    kind: Literal["kpi", "antiskyrmion", "vortex", "droplet", "bag", "band"]
     centre: Vec2Length
     radius: Length = Field(gt=0)
     wall_width: Length | None = Field(None, gt=0)
@@ -520,6 +543,13 @@ class TextureSpec(_Model):
     kink_angle: Angle = 0.0
     kink_width: float = Field(0.5, gt=0)
     inner: list[SkyrmionSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _band_width(self):
+        if self.kind == "band" and self.wall_width is None:
+            raise ValueError("a band (two straight domain walls) needs its wall_width: it "
+                             "has no other length to take it from")
+        return self
 
 
 class Textures(_Model):
@@ -784,14 +814,29 @@ class Study(_Model):
         """Give each Zhang–Li drive written with a velocity I its current density j
         (:func:`mmstudy.spintorque.zhang_li_j`), with the one Ms of its magnetic regions."""
         for name, d in self.drives.items():
-            if not isinstance(d, ZhangLiDrive) or d.I is None:
+            paper = isinstance(d, ZhangLiDrive) and d.convention == "paper002"
+            if not isinstance(d, ZhangLiDrive) or (d.I is None and not paper):
                 continue
             where = getattr(d, "regions", None) or region_names
             ms = {self.material(r).Ms for r in where} - {0.0}
             if len(ms) != 1:
-                raise ValueError(f"drives.{name}.I: a current given by its velocity needs one "
-                                 f"Ms in the regions it drives, found {sorted(ms)}")
-            j = [float(c) for c in zhang_li_j(np.asarray(d.I), P=d.P, Ms=ms.pop(), xi=d.xi)]
+                raise ValueError(f"drives.{name}.{'j' if paper else 'I'}: a current "
+                                 f"{'of paper 002' if paper else 'given by its velocity'} "
+                                 f"needs one Ms in the regions it drives, found {sorted(ms)}")
+            Ms = ms.pop()
+            if paper and d._given_j is None:
+                gammas = {self.gamma0(r) for r in where}
+                if len(gammas) != 1:
+                    raise ValueError(f"drives.{name}.j: a current of paper 002 needs one γ0 "
+                                     f"in the regions it drives, found {sorted(gammas)}")
+                u = [float(c) for c in paper002_u(np.asarray(d.j), P=d.P, Ms=Ms,
+                                                  gamma=gammas.pop() / MU0)]
+                # the study is frozen: what the given j means is set once, here, at the edge
+                d._given_j = list(d.j)
+                object.__setattr__(d, "I", u)
+                if d.P == 0:
+                    continue
+            j = [float(c) for c in zhang_li_j(np.asarray(d.I), P=d.P, Ms=Ms, xi=d.xi)]
             # the study is frozen: the derived j is set once, here, at the edge
             object.__setattr__(d, "j", j)
 
