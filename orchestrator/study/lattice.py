@@ -10,9 +10,20 @@ and ``v_J`` (a/τ), which every other value of the study may use too
 to the equivalent continuum study on a grid of cell ``a`` (:mod:`mmstudy.lattice`: the
 6-neighbour exchange, second-order DMI, anisotropy and Zeeman term are the lattice model
 term by term): ``mesh.cell``, ``materials.default`` and the drive ``lattice_field`` are
-written from the table, so a lattice study gives none of them itself; the table stays in
-the study (and in each point's ``point.json``), and :func:`derived_keys` names what was
-written so that a dump of the study leaves it out and a sweep over ``lattice.*`` rewrites it.
+written from the table, so a lattice study gives none of them itself (its ``regions``
+shape the sample; all of them are the one material); the table stays in the study (and in
+each point's ``point.json``), and :func:`derived_keys` names what was written so that a
+dump of the study leaves it out and a sweep over ``lattice.*`` rewrites it.
+
+Impurities (Eq. 233, ``A_imp Σ_{i∈imp} (m_i^z)²``; A_imp < 0 an extra easy axis) are
+``impurities = [{fraction, seed, A_imp, within}]``: entry k becomes the region ``imp_<k>``,
+listed after the study's own regions so that it wins there, whose shape is
+``random_sites`` (:class:`orchestrator.study.shapes.RandomSites`: exactly
+``round(fraction · N)`` of the N sites drawn by ``seed``) among the magnetic cells (the
+union of the study's regions) that lie in ``within`` (default: all of them), and the
+material ``imp_<k>``, the default one with the site's anisotropy ``K + A_imp``. Several
+realisations are a sweep over ``lattice.impurities.<k>.seed``. A site drawn by two
+entries takes the later entry's A_imp (not the sum).
 
 What would not be the lattice model is refused with the reason: the 12-neighbour exchange
 and the fourth-order DMI (continuum stencils over several sites), demagnetisation (not in
@@ -33,21 +44,45 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, \
+    field_validator
 
 from mmstudy.constants import GAMMA0, MU0
 from mmstudy.lattice import LatticeUnits, lattice_units
+from orchestrator.study.shapes import Shape
 from orchestrator.study.units import lattice_scale, to_si
 
-__all__ = ["LatticeSpec", "FIELD_DRIVE", "read_lattice", "apply_lattice",
-           "check_antiferromagnet", "derived_keys", "staggering"]
+__all__ = ["LatticeSpec", "Impurity", "FIELD_DRIVE", "IMPURITY_REGION", "read_lattice",
+           "apply_lattice", "check_antiferromagnet", "derived_keys", "staggering"]
 
 #: the drive the table's h becomes
 FIELD_DRIVE = "lattice_field"
+#: the region (and material) of impurity entry k: ``IMPURITY_REGION.format(k=k)``
+IMPURITY_REGION = "imp_{k}"
 
 
 def _q(unit: str):
     return BeforeValidator(lambda v: to_si(v, unit))
+
+
+class Impurity(BaseModel):
+    """One kind of point impurity (Eq. 233): ``A_imp (m_i^z)²`` added at
+    ``round(fraction · N)`` sites drawn by ``seed`` among the N magnetic sites in
+    ``within`` (a shape; default everywhere)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fraction: float = Field(gt=0, le=1)
+    seed: int = Field(ge=0)
+    A_imp: Annotated[float, _q("J")]
+    within: Shape | None = None
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, v):
+        if isinstance(v, bool):
+            raise ValueError(f"a seed is a non-negative integer, not {v!r}")
+        return v
 
 
 class LatticeSpec(BaseModel):
@@ -64,6 +99,8 @@ class LatticeSpec(BaseModel):
     K: Annotated[float, _q("J")] = 0.0
     h: Annotated[float, _q("J")] = 0.0
     alpha: float | None = Field(None, ge=0)
+    #: left out of a point's id while empty (orchestrator.study.model.NEW_FIELD)
+    impurities: list[Impurity] = Field([], json_schema_extra={"id_when_default": False})
 
     @property
     def units(self) -> LatticeUnits:
@@ -96,8 +133,9 @@ def read_lattice(table: dict) -> LatticeSpec:
 
 
 def apply_lattice(data: dict[str, Any], spec: LatticeSpec) -> dict[str, Any]:
-    """``data`` (a raw study) with ``mesh.cell``, ``materials.default`` and the field drive
-    written from ``spec``; ValueError naming the field a lattice study must not set."""
+    """``data`` (a raw study) with ``mesh.cell``, ``materials.default``, the field drive
+    and the impurities' regions and materials written from ``spec``; ValueError naming
+    the field a lattice study must not set, or an impurity that has no site on the mesh."""
     if data.get("units") is not None:
         raise ValueError("units: a study has one scale, [units] (paper 003's reduced units) "
                          "or [lattice], not both")
@@ -135,7 +173,81 @@ def apply_lattice(data: dict[str, Any], spec: LatticeSpec) -> dict[str, Any]:
         material.update(K=u.anisotropy(spec.K), K_axis=[0.0, 0.0, 1.0])
     if spec.h != 0:
         drives[FIELD_DRIVE] = {"type": "field", "H": [0.0, 0.0, u.field(spec.h) / MU0]}
-    return {**data, "mesh": mesh, "materials": {"default": material}, "drives": drives}
+    out = {**data, "mesh": mesh, "materials": {"default": material}, "drives": drives}
+    if spec.impurities:
+        _impurities(out, spec)
+    return out
+
+
+def _impurities(data: dict[str, Any], spec: LatticeSpec) -> None:
+    """Write (in place) the region ``imp_<k>`` and its material for each impurity entry,
+    after the study's own regions; ValueError naming an entry that draws no site."""
+    # a study without regions has the model's default, one region "body" everywhere
+    regions = list(data.get("regions") or [{"name": "body"}])
+    names = [r.get("name") if isinstance(r, dict) else getattr(r, "name", None)
+             for r in regions]
+    shapes = [r.get("shape") if isinstance(r, dict) else getattr(r, "shape", None)
+              for r in regions]
+    magnetic = _union(shapes)
+    u = spec.units
+    for k, imp in enumerate(spec.impurities):
+        name = IMPURITY_REGION.format(k=k)
+        if name in names:
+            raise ValueError(f"regions: {name!r} is the region lattice.impurities.{k} "
+                             "becomes; name your region otherwise")
+        within = magnetic if imp.within is None else (
+            imp.within if magnetic is None else
+            {"type": "intersection", "shapes": [imp.within, magnetic]})
+        shape: dict[str, Any] = {"type": "random_sites", "fraction": imp.fraction,
+                                 "seed": imp.seed}
+        if within is not None:
+            shape["within"] = within
+        regions.append({"name": name, "shape": shape})
+        data["materials"][name] = {"K": u.anisotropy(spec.K + imp.A_imp),
+                                   "K_axis": [0.0, 0.0, 1.0]}
+    data["regions"] = regions
+    _check_sites(data, spec)
+
+
+def _union(shapes: list[Any]) -> Any:
+    """The shape of all ``shapes`` (None: everywhere), written so that a dump validates
+    back to the same: one shape as it is, one covering everything as None."""
+    def everywhere(shape: Any) -> bool:
+        if shape is None:
+            return True
+        kind, z = ((shape.get("type"), shape.get("z")) if isinstance(shape, dict)
+                   else (getattr(shape, "type", None), getattr(shape, "z", None)))
+        return kind == "all" and z is None
+
+    if any(everywhere(s) for s in shapes):
+        return None
+    return shapes[0] if len(shapes) == 1 else {"type": "union", "shapes": shapes}
+
+
+def _check_sites(data: dict[str, Any], spec: LatticeSpec) -> None:
+    """Draw each impurity region on the mesh now, so that one with no site is refused at
+    validation (naming ``lattice.impurities.<k>``), not when a backend rasterises it; a
+    mesh or shape that does not validate is left to the study's own errors."""
+    from orchestrator.study.model import MeshSpec, Region  # model imports this module
+    from orchestrator.study.raster import cell_centres
+    import numpy as np
+
+    try:
+        mesh = MeshSpec.model_validate(data["mesh"])
+        regions = {k: Region.model_validate(data["regions"][k - len(spec.impurities)])
+                   for k in range(len(spec.impurities))}
+    except (ValidationError, ValueError):
+        return
+    c = cell_centres(mesh.cells, mesh.cell)
+    Z, Y, X = np.meshgrid(c["z"], c["y"], c["x"], indexing="ij")
+    for k, region in regions.items():
+        try:
+            region.shape.contains(X, Y, Z)
+        except ValueError as err:
+            why = (" (within defaults to the study's regions)"
+                   if spec.impurities[k].within is None and str(err).startswith("within")
+                   else "")
+            raise ValueError(f"lattice.impurities.{k}.{err}{why}") from None
 
 
 def check_antiferromagnet(study) -> None:
@@ -168,6 +280,10 @@ def derived_keys(data: dict[str, Any]) -> None:
     data.pop("materials", None)
     data.get("mesh", {}).pop("cell", None)
     (data.get("drives") or {}).pop(FIELD_DRIVE, None)
+    n = len((data.get("lattice") or {}).get("impurities") or [])
+    written = {IMPURITY_REGION.format(k=k) for k in range(n)}
+    if written and isinstance(data.get("regions"), list):
+        data["regions"] = [r for r in data["regions"] if r.get("name") not in written]
 
 
 def staggering(study, shape: tuple[int, ...]):

@@ -2,7 +2,9 @@
 
 Rasterised once here, at cell centres, and handed to every backend in the same form
 (the built-in solver's region array, mumax3's and OOMMF's region files), so the
-backends cannot disagree about which cell is where.
+backends cannot disagree about which cell is where. Each region's shape sees the whole
+mesh's cell centres in one call, which a shape drawing random sites among them
+(``random_sites``, :class:`orchestrator.study.shapes.RandomSites`) needs.
 
 Examples
 --------
@@ -26,7 +28,7 @@ import numpy as np
 
 from orchestrator.study.model import Study
 
-__all__ = ["Raster", "rasterize", "VACUUM"]
+__all__ = ["Raster", "rasterize", "cell_centres", "VACUUM"]
 
 VACUUM = -1
 
@@ -73,14 +75,23 @@ class Raster:
         return out
 
 
+def cell_centres(cells: tuple[int, int, int] | list[int],
+                 cell: tuple[float, float, float] | list[float]) -> dict[str, np.ndarray]:
+    """The cell-centre coordinates ``x``, ``y``, ``z`` (m, from the lower corner) of a
+    mesh of ``cells`` = (nx, ny, nz) cells of size ``cell`` = (dx, dy, dz)."""
+    return {axis: (np.arange(n) + 0.5) * d for axis, n, d in zip("xyz", cells, cell)}
+
+
 def rasterize(study: Study) -> Raster:
-    """Assign each cell to the last listed region that contains its centre."""
-    nx, ny, nz = study.mesh.cells
-    dx, dy, dz = study.mesh.cell
-    coords = {"x": (np.arange(nx) + 0.5) * dx, "y": (np.arange(ny) + 0.5) * dy,
-              "z": (np.arange(nz) + 0.5) * dz}
+    """Assign each cell to the last listed region that contains its centre; each shape is
+    called once with the whole mesh's centres. ValueError ``regions.<name>.shape: ...``
+    when a shape cannot be drawn on this mesh (a ``random_sites`` with no site)."""
+    coords = cell_centres(study.mesh.cells, study.mesh.cell)
     Z, Y, X = np.meshgrid(coords["z"], coords["y"], coords["x"], indexing="ij")
-    index = np.full((nz, ny, nx), VACUUM, dtype=np.int32)
+    index = np.full(X.shape, VACUUM, dtype=np.int32)
     for i, region in enumerate(study.regions):
-        index[region.shape.contains(X, Y, Z)] = i
+        try:
+            index[region.shape.contains(X, Y, Z)] = i
+        except ValueError as err:
+            raise ValueError(f"regions.{region.name}.shape: {err}") from None
     return Raster(index, [r.name for r in study.regions], coords)

@@ -1,5 +1,5 @@
-"""Geometry shapes of a study: box, disk, ellipse, polygon, half-plane, and their
-union, intersection and difference.
+"""Geometry shapes of a study: box, disk, ellipse, polygon, half-plane, their union,
+intersection and difference, and seeded random sites (impurities).
 
 Shapes are prisms through the film (x–y outlines) unless they give a ``z`` range;
 coordinates are in metres from the mesh's lower corner. A cell belongs to a shape
@@ -9,7 +9,10 @@ regions use, so every backend sees the same cells: the study is rasterised once
 gets.
 
 Each shape is a small pydantic model with a ``contains(x, y, z)`` method over numpy
-arrays of cell-centre coordinates.
+arrays of cell-centre coordinates. All but :class:`RandomSites` decide each point on its
+own; ``random_sites`` draws a fixed number of sites among the points of one call, so it
+must be called with the whole mesh at once, as :func:`~orchestrator.study.raster.rasterize`
+does (a shape containing it, ``union`` and the like, passes the same arrays on).
 
 Examples
 --------
@@ -31,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from orchestrator.study.units import to_si
 
 __all__ = ["Shape", "Box", "Disk", "Ellipse", "Polygon", "HalfPlane", "Everything",
-           "Union_", "Intersection", "Difference"]
+           "Union_", "Intersection", "Difference", "RandomSites"]
 
 
 def _length(v) -> float:
@@ -229,8 +232,77 @@ class Difference(_Shape):
         return out
 
 
-Shape = Annotated[Union[Everything, Box, Disk, Ellipse, Polygon, HalfPlane, Union_,
-                        Intersection, Difference], Field(discriminator="type")]
+class RandomSites(_Shape):
+    """Exactly ``round(fraction · N)`` sites drawn at random, by ``seed``, among the N
+    candidate sites: point impurities (paper 002, Eq. 233).
 
-for _cls in (Union_, Intersection, Difference):
+    The candidates are the points of one :meth:`contains` call that lie in ``within``
+    (default: all of them) and in the ``z`` range, if given. A site is an x–y column: the
+    candidates' distinct ``(x, y)`` pairs, in the fixed order of ascending y, then x (the
+    raster's row-major cell order, ``iy·nx + ix``), so on a one-layer mesh a site is a cell;
+    with several layers a chosen site holds all its candidate cells (a prism, like the
+    other shapes). The sites drawn are those at positions
+    ``numpy.random.default_rng(seed).choice(N, k, replace=False)`` of that order, with
+    ``k = round(fraction · N)`` (Python's round, half to even). The count is fixed, not
+    Bernoulli: 0.1 % is 22 sites on 150 × 150 (22.5 rounds to even), 30 on 600 × 50.
+
+    The draw is over the points given in one call, so the shape must be called with the
+    whole mesh's cell centres at once (as :func:`orchestrator.study.raster.rasterize`
+    does); the same arrays give the same sites. ValueError (naming ``fraction`` or
+    ``within``) when no candidate lies in ``within`` or the count rounds to 0.
+
+    Examples
+    --------
+    >>> x, y = np.meshgrid(np.arange(10) + 0.5, np.arange(10) + 0.5)
+    >>> sites = RandomSites(fraction=0.05, seed=1)
+    >>> int(sites.contains(x, y, np.zeros_like(x)).sum())
+    5
+    >>> bool((sites.contains(x, y, 0 * x) == sites.contains(x, y, 0 * x)).all())
+    True
+    """
+
+    type: Literal["random_sites"] = "random_sites"
+    fraction: float = Field(gt=0, le=1)
+    seed: int = Field(ge=0)
+    within: Shape | None = None
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, v):
+        if isinstance(v, bool):
+            raise ValueError(f"a seed is a non-negative integer, not {v!r}")
+        return v
+
+    def contains(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Whether each point (x, y, z) is a drawn site (see the class docstring: the
+        draw is over the candidates among all the points given)."""
+        x, y, z = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float),
+                                      np.asarray(z, float))
+        candidate = (np.ones(x.shape, bool) if self.within is None
+                     else np.asarray(self.within.contains(x, y, z), bool))
+        if self.z is not None:
+            candidate = candidate & (z >= self.z[0]) & (z <= self.z[1])
+        # distinct (x, y) columns, sorted by y then x; column[i] numbers each candidate's
+        columns, column = np.unique(np.stack([y[candidate], x[candidate]], axis=-1),
+                                    axis=0, return_inverse=True)
+        n = len(columns)
+        if n == 0:
+            raise ValueError("within: no cell centre lies in it, so there are no sites "
+                             "to draw from")
+        k = round(self.fraction * n)
+        if k == 0:
+            raise ValueError(f"fraction: {self.fraction!r} of {n} sites rounds to no site; "
+                             f"the least fraction on this mesh is 1/{n} = {1 / n:.6g} "
+                             "(one site)")
+        chosen = np.zeros(n, bool)
+        chosen[np.random.default_rng(self.seed).choice(n, k, replace=False)] = True
+        out = np.zeros(x.shape, bool)
+        out[candidate] = chosen[column.ravel()]
+        return out
+
+
+Shape = Annotated[Union[Everything, Box, Disk, Ellipse, Polygon, HalfPlane, Union_,
+                        Intersection, Difference, RandomSites], Field(discriminator="type")]
+
+for _cls in (Union_, Intersection, Difference, RandomSites):
     _cls.model_rebuild()
