@@ -22,6 +22,8 @@ writes too)::
     log.txt         SOLVER_LOG     mumax3's log (its SetPBC line gives the periodic axes)
     run.json        RUN_META       mmstudy's own record: the backend, the periodic axes,
                                    the stages (built-in solver and OOMMF backend)
+    checkpoint.npz  CHECKPOINT     the built-in solver's last saved m in full precision
+                                   and its time and frame number (to resume from)
 
 The built-in solver's ``run.json`` names it (``"solver": BUILTIN_SOLVER``), so that
 :func:`analysis.open_run` reads its folders as ``kind = "builtin"``; a folder of the
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 __all__ = ["POINT_FILE", "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "ATTEMPTS_DIR",
            "OUTPUT_DIR", "MANIFEST_FILE", "MANIFEST_CSV", "TABLE_FILE", "SOLVER_LOG",
-           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR"]
+           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR", "CHECKPOINT"]
 
 POINT_FILE = "point.json"
 PARAMS_FILE = "params.json"
@@ -47,5 +49,6 @@ RELAXED_DIR = "relaxed"
 TABLE_FILE = "table.txt"
 SOLVER_LOG = "log.txt"
 RUN_META = "run.json"
+CHECKPOINT = "checkpoint.npz"
 #: the ``solver`` entry of the built-in solver's ``run.json``
 BUILTIN_SOLVER = "mmstudy built-in"

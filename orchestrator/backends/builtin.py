@@ -52,10 +52,11 @@ from mmstudy.constants import GAMMA0
 from mmstudy.layout import OUTPUT_DIR, POINT_FILE
 from orchestrator.backends.base import Backend, SolverInfo
 from orchestrator.backends.builtin_terms import TRANSLATORS, BuildContext, StageClock
+from orchestrator.backends.builtin_resume import Resume, copy_kept, find_resume
 from orchestrator.backends.relaxed_store import RelaxedStore, relaxed_key
 from orchestrator.solver.fd4 import MIN_OPEN
 from orchestrator.solver.mesh import Mesh
-from orchestrator.solver.output import RunWriter
+from orchestrator.solver.output import RunWriter, grid_time
 from orchestrator.solver.simulation import Simulation
 from orchestrator.solver.terms.base import FieldTerm
 from orchestrator.study.initial import initial_m
@@ -198,8 +199,10 @@ class BuiltinBackend(Backend):
     def execute(self, study: Study, folder: Path, *, log: IO[str], threads: int | None = None,
                 gpu: int | None = None) -> None:
         folder = Path(folder)
+        code = f"builtin {_code_fingerprint()}"
         run_study_point(study, folder / OUTPUT_DIR, log=log, threads=threads,
-                        relaxed=_store_of(folder), solver=f"builtin {_code_fingerprint()}")
+                        relaxed=_store_of(folder), solver=code,
+                        resume=find_resume(folder, study, code))
 
 
 @functools.cache
@@ -279,7 +282,8 @@ def build_simulation(study: Study, *, threads: int | None = None,
 
 def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
                     threads: int | None = None, representation: str = "bin4",
-                    relaxed: RelaxedStore | None = None, solver: str = "builtin") -> Path:
+                    relaxed: RelaxedStore | None = None, solver: str = "builtin",
+                    resume: Resume | None = None) -> Path:
     """Run every stage of ``study`` into the run folder ``out``.
 
     Parameters
@@ -289,7 +293,12 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
         (:mod:`orchestrator.backends.relaxed_store`): loaded when a point with the same
         key relaxed before, else relaxed here and saved.
     solver : str
-        The solver and version, part of the shared state's key.
+        The solver and version, part of the shared state's key (and ``code`` in
+        ``run.json``: a run is resumed only by the same code).
+    resume : Resume, optional
+        An interrupted attempt to continue (:mod:`orchestrator.backends.builtin_resume`):
+        its completed stages are copied, the stage it was in continues from its last
+        snapshot.
 
     Returns
     -------
@@ -299,29 +308,49 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
     """
     clock = StageClock(active=frozenset(study.drives))
     sim, clock = build_simulation(study, threads=threads, clock=clock)
-    writer = RunWriter(out, sim.mesh, sim._columns(), representation=representation,
-                       meta={"study": study.name, "stages": [s.type for s in study.stages]})
     status = "finished"
 
     def say(text: str) -> None:
         log.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
         log.flush()
 
+    first = 0
+    if resume is None:
+        writer = RunWriter(out, sim.mesh, sim._columns(), representation=representation,
+                           meta={"study": study.name, "code": solver,
+                                 "stages": [s.type for s in study.stages]})
+    else:
+        copy_kept(resume, out)
+        meta = {**resume.meta, "resumed": [*resume.meta.get("resumed", []), {
+            "from": str(resume.attempt), "stage": resume.stage, "t": resume.t}]}
+        writer = RunWriter.reopen(out, sim.mesh, sim._columns(), counters={"m": resume.frames},
+                                  rows=resume.rows, meta=meta, representation=representation)
+        sim.set_m(resume.m)
+        first = resume.stage
+        sim.t = resume.t
+        say(f"resumed {resume.attempt} at t = {resume.t:.6g} s in stage {first} "
+            f"({resume.frames} snapshots and {resume.rows} table rows kept)")
+
     try:
-        clock.active = frozenset(study.active_drives(0))  # the initial row: as stage 0 starts
+        clock.active = frozenset(study.active_drives(first))  # the first row: as the stage starts
         for k, stage in enumerate(study.stages):
+            if k < first:
+                continue
             # run.json's stage_log: what each stage saved (the initial state in stage 0's),
             # from which open_run gives every frame its stage; times are written as
             # stage start + n × save_every (grid_time), so they are exact
             evolve = isinstance(stage, Evolve)
-            writer.begin_stage(stage.type, sim.t,
+            start = sim.t if k != first or resume is None else _stage_start(resume, study)
+            writer.begin_stage(stage.type, start,
                                save_every=stage.save_every if evolve else None,
                                table_every=(stage.table_every or stage.save_every) if evolve
+                               else None,
+                               since=resume.since if resume is not None and k == first
                                else None)
             if k == 0:
                 writer.table_row(sim.t, sim._row(0.0))
                 writer.save_field("m", sim.m, sim.t, unit="1")
-            clock.start = sim.t
+            clock.start = start
             clock.active = frozenset(study.active_drives(k))
             label = stage.name or f"stage {k}"
             say(f"{label}: {stage.type} from t = {sim.t:.6g} s, drives "
@@ -336,7 +365,8 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
                 writer.table_row(sim.t, sim._row(0.0))
                 writer.save_field("m", sim.m, sim.t, unit="1")
             elif isinstance(stage, Evolve):
-                sim.run(stage.duration, writer=writer, save_every=stage.save_every,
+                sim.run(start + stage.duration - sim.t if k == first and resume is not None
+                        else stage.duration, writer=writer, save_every=stage.save_every,
                         table_every=stage.table_every, integrator=stage.integrator,
                         dt=stage.dt, tol=stage.tolerance, fields=stage.fields, progress=False)
                 say(f"{label}: evolved to t = {sim.t:.6g} s ({time.perf_counter() - t0:.1f} s)")
@@ -350,6 +380,15 @@ def run_study_point(study: Study, out: str | os.PathLike, *, log: IO[str],
     finally:
         writer.close(status)
     return writer.folder
+
+
+def _stage_start(resume: Resume, study: Study) -> float:
+    """The time the resumed stage began: where the last kept stage ended (its start plus
+    its duration for an evolve stage; a minimise or relax stage takes no time)."""
+    prev = resume.meta["stage_log"][-1]
+    stage = study.stages[resume.stage - 1]
+    return grid_time(prev["start"], 1, stage.duration) if isinstance(stage, Evolve) \
+        else float(prev["start"])
 
 
 def _relax(sim: Simulation, stage: Minimize | Relax, label: str, say):

@@ -8,6 +8,9 @@ A run folder ``<name>.out/`` holds
 * ``table.txt``: mumax3's layout (``# t (s)<TAB>mx ()<TAB>...``), one row per save,
   each row written with a single call and flushed, so an interrupted run leaves
   only complete rows;
+* ``checkpoint.npz``: the last ``m`` snapshot in full precision (the OVF files may be
+  single precision), its time and frame number, replaced atomically at each snapshot:
+  what an interrupted run is resumed from;
 * ``Msat.ovf``: Ms per cell in A/m (as mumax3's ``SaveAs(Msat, "Msat")``), read by
   :func:`analysis.open_run` as the variable ``Ms``;
 * ``run.json``: the solver (``"mmstudy built-in"``, by which :func:`analysis.open_run`
@@ -21,7 +24,9 @@ Times are written as ``stage_start + n × save_every`` (:func:`grid_time`: multi
 in decimal, so 10 × 10 ps is written ``1e-10``, not ``9.999999999999999e-11``).
 
 Nothing is overwritten: a folder that already holds a run is refused unless
-``overwrite=True``.
+``overwrite=True``. :meth:`RunWriter.reopen` continues a folder that already holds the
+first frames and rows of a run (an interrupted run's, copied there to be resumed:
+:mod:`orchestrator.backends.builtin_resume`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import numpy as np
 
 from analysis.atomic import atomic_open
 from analysis.ovf import write_ovf
-from mmstudy.layout import BUILTIN_SOLVER, RUN_META, TABLE_FILE
+from mmstudy.layout import BUILTIN_SOLVER, CHECKPOINT, RUN_META, TABLE_FILE
 from mmstudy.timegrid import grid_time  # re-exported: the save grid's exact times
 from orchestrator.solver.mesh import Mesh
 
@@ -112,6 +117,26 @@ class RunWriter:
         self._table.write(head)
         self._table.flush()
 
+    @classmethod
+    def reopen(cls, folder: str | os.PathLike, mesh: Mesh, columns: Sequence[tuple[str, str]],
+               *, counters: dict[str, int], rows: int, meta: dict,
+               representation: str = "bin4") -> RunWriter:
+        """A writer that appends to ``folder``, which already holds ``counters`` snapshots
+        per quantity, ``rows`` table rows (after its header) and ``Msat.ovf``; ``meta`` is
+        its ``run.json`` so far (with the ``stage_log`` of the stages it completed)."""
+        self = cls.__new__(cls)
+        self.folder = Path(folder)
+        self.mesh = mesh
+        self.representation = representation
+        self.columns = list(columns)
+        self.counters = dict(counters)
+        self.rows = rows
+        self._stage = None
+        self.meta = {**meta, "status": "running"}
+        self._write_meta()
+        self._table = open(self.folder / TABLE_FILE, "a", encoding="utf-8")
+        return self
+
     def _write_meta(self) -> None:
         with atomic_open(self.folder / RUN_META, "w", overwrite=True) as fh:
             json.dump(self.meta, fh, indent=2)
@@ -129,6 +154,10 @@ class RunWriter:
                          pmin=self.mesh.origin, title=name, labels=labels, units=unit or "1",
                          time=t, representation=self.representation, overwrite=True)
         self.counters[name] = i + 1
+        if name == "m":
+            # full precision, atomically: a resumed run continues from exactly this state
+            with atomic_open(self.folder / CHECKPOINT, "wb", overwrite=True) as fh:
+                np.savez(fh, m=values[..., :3].astype(np.float64), t=float(t), frame=i)
         return path
 
     def table_row(self, t: float, values: Sequence[float]) -> None:
@@ -140,17 +169,20 @@ class RunWriter:
         self.rows += 1
 
     def begin_stage(self, kind: str, start: float, *, save_every: float | None = None,
-                    table_every: float | None = None) -> None:
+                    table_every: float | None = None,
+                    since: tuple[dict[str, int], int] | None = None) -> None:
         """Start recording a stage (``"minimize"``, ``"relax"``, ``"evolve"``) that begins at
         ``start`` s: what is saved until :meth:`end_stage` belongs to it (``stage_log`` in
-        ``run.json``)."""
+        ``run.json``). ``since`` = (snapshot counters, rows) where the stage began, for a
+        stage resumed after some of its frames were written (default: now)."""
         if self._stage is not None:
             self.end_stage()
+        counters, rows = since if since is not None else (self.counters, self.rows)
         self._stage = {"type": kind, "start": float(start),
                        "save_every": None if save_every is None else float(save_every),
                        "table_every": None if table_every is None else
                        float(table_every or save_every),
-                       "_counters": dict(self.counters), "_rows": self.rows}
+                       "_counters": dict(counters), "_rows": rows}
 
     def end_stage(self) -> None:
         """Record the open stage's snapshots and rows in ``run.json`` (``stage_log``)."""
