@@ -44,12 +44,11 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, \
-    field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from mmstudy.constants import GAMMA0, MU0
 from mmstudy.lattice import LatticeUnits, lattice_units
-from orchestrator.study.shapes import Shape
+from orchestrator.study.shapes import Seed, Shape
 from orchestrator.study.units import lattice_scale, to_si
 
 __all__ = ["LatticeSpec", "Impurity", "FIELD_DRIVE", "IMPURITY_REGION", "read_lattice",
@@ -73,16 +72,9 @@ class Impurity(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fraction: float = Field(gt=0, le=1)
-    seed: int = Field(ge=0)
+    seed: Seed
     A_imp: Annotated[float, _q("J")]
     within: Shape | None = None
-
-    @field_validator("seed", mode="before")
-    @classmethod
-    def _seed(cls, v):
-        if isinstance(v, bool):
-            raise ValueError(f"a seed is a non-negative integer, not {v!r}")
-        return v
 
 
 class LatticeSpec(BaseModel):

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from orchestrator.study.units import to_si
 
@@ -45,6 +45,16 @@ def _lengths(v, n: tuple[int, ...]) -> list[float]:
     if not isinstance(v, (list, tuple)) or len(v) not in n:
         raise ValueError(f"expected {' or '.join(map(str, n))} lengths, got {v!r}")
     return [_length(x) for x in v]
+
+
+def _no_bool(v):
+    if isinstance(v, bool):
+        raise ValueError(f"a seed is a non-negative integer, not {v!r}")
+    return v
+
+
+#: a random generator's seed: a non-negative integer (a TOML ``true`` is refused)
+Seed = Annotated[int, BeforeValidator(_no_bool), Field(ge=0)]
 
 
 class _Shape(BaseModel):
@@ -263,15 +273,8 @@ class RandomSites(_Shape):
 
     type: Literal["random_sites"] = "random_sites"
     fraction: float = Field(gt=0, le=1)
-    seed: int = Field(ge=0)
+    seed: Seed
     within: Shape | None = None
-
-    @field_validator("seed", mode="before")
-    @classmethod
-    def _seed(cls, v):
-        if isinstance(v, bool):
-            raise ValueError(f"a seed is a non-negative integer, not {v!r}")
-        return v
 
     def contains(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Whether each point (x, y, z) is a drawn site (see the class docstring: the
