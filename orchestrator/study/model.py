@@ -398,6 +398,12 @@ class ZhangLiDrive(_Drive):
             data.pop("j", None)
         return data
 
+    @property
+    def given_j(self) -> list[float] | None:
+        """The current density as the study gave it: paper 002's electron current j_e for
+        ``convention = "paper002"`` (``j`` is then mumax3's equivalent), else ``j``."""
+        return list(self._given_j) if self._given_j is not None else self.j
+
     @model_validator(mode="after")
     def _j_or_I(self):
         if self.convention == "paper002" and self.I is not None and self._given_j is None:

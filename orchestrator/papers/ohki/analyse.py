@@ -114,7 +114,7 @@ def _stt_row(p: _Point) -> dict:
     stt = {"u": u, "xi": b}
     free = p.sites(thiele_velocity(tt, alpha=a, stt=stt).velocity)
     row = {"case": p.params["case"], "rule": p.study.lattice.dmi,
-           "j_e": float(np.hypot(*d._given_j[:2])) if d._given_j else float("nan"),
+           "j_e": float(np.hypot(*d.given_j[:2])),
            "v_s": speed, **p.statics(), "c2": abs(G) / (a * D),
            "v_x": v[0] / speed, "v_y": v[1] / speed, "drift": drift}
     if p.params["case"] == "plate":
