@@ -73,13 +73,17 @@ class Mumax3Backend(Backend):
     name = "mumax3"
     translators = TRANSLATORS
     unsupported = frozenset({"gamma.regions", "evolve.term_fields", "exchange.12ngbr.regions",
-                             "dmi.order4.regions", "exchange.afm"})
+                             "dmi.order4.regions", "exchange.afm", "dmi.lattice_edge"})
     capabilities = {"regions": "✓ (`regions.ovf`, `ImageShape`)", "pbc": "✓ (`SetPBC`)",
                     "gamma": "✗", "torques_together": "✗ (one `J`)", "thermal": "✓",
                     "term_fields": "✗ (`B_exch` holds exchange and DMI)"}
     notes = {
         "gamma.regions": "mumax3 has one GammaLL for the whole mesh",
         "exchange.afm": "no two-sublattice (checkerboard antiferromagnet) lattice mode",
+        "dmi.lattice_edge": "mumax3's DMI sets its boundary condition at a free edge (ghost "
+                            "cells), where the lattice model has a missing bond: a lattice "
+                            "study with DMI is that model on mumax3 only when periodic "
+                            "in-plane",
         "evolve.term_fields": "mumax3's per-term fields are in T and B_exch holds exchange "
                               "and DMI together; only m is saved",
         "exchange.12ngbr.regions": "the fourth-order correction is written for uniform A "

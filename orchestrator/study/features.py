@@ -21,6 +21,7 @@ temperature, initial state, stages). Feature names:
 ``dmi.interface_zero``       no DMI on bonds between regions
 ``dmi.order4``               fourth-order DMI stencil (``energy.dmi_order = 4``)
 ``dmi.order4.regions``       ... with D differing between regions, or vacuum
+``dmi.lattice_edge``         a ``[lattice]`` study's DMI at a free edge: the missing bond
 ``anisotropy``               uniaxial anisotropy
 ``demag`` / ``demag.pbc``    demagnetisation (with periodic images)
 ``field`` / ``field.region`` / ``field.time``  applied field, in some regions, time-dependent

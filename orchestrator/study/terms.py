@@ -107,7 +107,7 @@ class DMITerm(_EnergySpec):
                             "bond rule `mean`/`zero`")
     FEATURES: ClassVar[tuple[str, ...]] = ("dmi.Cnv_z", "dmi.T", "dmi.D2d_z", "dmi.mixed",
                                            "dmi.interface_zero", "dmi.order4",
-                                           "dmi.order4.regions")
+                                           "dmi.order4.regions", "dmi.lattice_edge")
     entries: tuple[tuple[str, str, float], ...]
     interface: str = "mean"
     #: finite-difference order of the first derivatives (``energy.dmi_order``)
@@ -134,6 +134,12 @@ class DMITerm(_EnergySpec):
                     need.setdefault(f"dmi.{d.crystal_class}", f"materials.{name}.dmi")
         if len(self.D) > 1:
             need["dmi.mixed"] = "materials.*.dmi"
+        if study.lattice is not None and (raster.vacuum.any() or any(
+                n > 1 and axis not in study.mesh.pbc
+                for axis, n in zip("xy", study.mesh.cells[:2]))):
+            # a lattice's free edge is a missing bond; a backend whose DMI sets a boundary
+            # condition there (ghost cells) is not the lattice model at that edge
+            need["dmi.lattice_edge"] = "lattice.D"
         if self.interface == "zero" and len(raster.names) > 1:
             need["dmi.interface_zero"] = "energy.dmi_interface"
         if self.order == 4:

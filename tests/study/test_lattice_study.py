@@ -148,3 +148,15 @@ def test_the_relaxed_lattice_skyrmion_has_the_papers_charge_and_helicity(rule, D
     helicity = float(find_objects(ds.isel(t=[-1])).helicity.iloc[0])
     # the lattice's fourfold anisotropy is the only departure from the continuum's exact value
     assert abs(np.angle(np.exp(1j * (helicity - want)))) < 0.05
+
+
+def test_mumax3_runs_a_periodic_lattice_study_and_refuses_a_free_edge_with_dmi(tmp_path):
+    from orchestrator.backends.base import UnsupportedFeature
+    from orchestrator.dispatch.run import plan_study
+
+    # periodic in-plane: the continuum study is the lattice model on mumax3 too
+    plan_study(_study(), backend="mumax3", out=tmp_path / "plate")
+    # a free edge: the lattice has a missing bond there, mumax3's DMI a boundary condition
+    with pytest.raises(UnsupportedFeature, match="dmi.lattice_edge"):
+        plan_study(_study(mesh={"n": [16, 16, 1], "pbc": "x"}), backend="mumax3",
+                   out=tmp_path / "track")
