@@ -52,7 +52,7 @@ from mmstudy.constants import GAMMA0
 from mmstudy.layout import OUTPUT_DIR, POINT_FILE
 from orchestrator.backends.base import Backend, SolverInfo
 from orchestrator.backends.builtin_terms import TRANSLATORS, BuildContext, StageClock
-from orchestrator.backends.builtin_resume import Resume, copy_kept, find_resume
+from orchestrator.backends.builtin_resume import STUDY_FILE, Resume, copy_kept, find_resume
 from orchestrator.backends.relaxed_store import RelaxedStore, relaxed_key
 from orchestrator.solver.fd4 import MIN_OPEN
 from orchestrator.solver.mesh import Mesh
@@ -187,7 +187,7 @@ class BuiltinBackend(Backend):
     def render(self, study: Study, folder: Path) -> list[Path]:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        spec = folder / "builtin.json"
+        spec = folder / STUDY_FILE
         with atomic_open(spec, "w", overwrite=True) as fh:
             json.dump(study_data(study), fh, indent=2)
             fh.write("\n")

@@ -19,8 +19,10 @@ A fixed-step integrator (``rk4``, ``heun``) then gives the same trajectory as an
 uninterrupted run (the save interval is a multiple of the step); the adaptive ``rk45``
 restarts its step size, so the trajectory differs at the level of its tolerance.
 ``run.json`` records each resumption (``resumed``: the attempt, the stage, the time), and
-the worker's log says so. What cannot be continued this way starts afresh: an attempt
-interrupted in its first stage, a stage saving more than ``m``, a different study or code.
+the worker's log says so. What cannot be continued this way starts afresh: an attempt that
+failed (an error, not an interruption), one interrupted in its first stage, a stage saving
+more than ``m``, a study with a temperature (its noise generator would start its sequence
+again), a different study or code, an attempt whose files cannot be read.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ __all__ = ["Resume", "find_resume", "copy_kept"]
 
 #: the study a built-in point folder was rendered from (BuiltinBackend.render)
 STUDY_FILE = "builtin.json"
+#: a run.json status that an attempt cut short leaves ("running": the process was killed);
+#: a failed run (an error, a NaN) is not continued
+_RESUMABLE = ("running", "interrupted")
 
 
 @dataclasses.dataclass
@@ -74,10 +79,6 @@ class Resume:
     m: np.ndarray
     meta: dict
 
-    @property
-    def within_stage(self) -> bool:
-        """Whether the stage had saved snapshots of its own (it continues mid-way)."""
-        return self.frames > self.since[0].get("m", 0)
 
 
 def _expected(study: Study, k: int) -> tuple[int, int]:
@@ -103,7 +104,9 @@ def find_resume(folder: str | Path, study: Study, code: str) -> Resume | None:
     when it cannot be (see the module docstring). ``code`` is the solver's code
     fingerprint, which must equal the attempt's."""
     attempt = _latest_attempt(Path(folder))
-    if attempt is None:
+    if attempt is None or study.temperature > 0:
+        return None
+    if any(f != ["m"] for f in (getattr(s, "fields", ["m"]) for s in study.stages)):
         return None
     run = attempt / OUTPUT_DIR
     try:
@@ -112,33 +115,41 @@ def find_resume(folder: str | Path, study: Study, code: str) -> Resume | None:
             json.loads(json.dumps(study_data(study)))
         ck = np.load(run / CHECKPOINT)
         m_last, t_last, frame = ck["m"], float(ck["t"]), int(ck["frame"])
-    except (OSError, ValueError, KeyError):
-        return None
-    if (meta.get("solver") != BUILTIN_SOLVER or meta.get("code") != code or not same
-            or meta.get("status") == "finished"):
-        return None
-    if any(f != ["m"] for f in (getattr(s, "fields", ["m"]) for s in study.stages)):
-        return None
-    frames = frame + 1
-    if not all((run / f"m{i:06d}.ovf").is_file() for i in range(frames)):
-        return None
-    # complete stages: the prefix whose snapshots are all there
+        if not (isinstance(meta, dict) and same and meta.get("solver") == BUILTIN_SOLVER
+                and meta.get("code") == code and meta.get("status") in _RESUMABLE):
+            return None
+        frames = frame + 1
+        needed = [f"m{i:06d}.ovf" for i in range(frames)] + ["Msat.ovf", TABLE_FILE]
+        if not all((run / name).is_file() for name in needed):
+            return None
+        done, m_count, rows, log = _complete_stages(meta.get("stage_log"), study, frames)
+        if done == 0 or done >= len(study.stages):
+            return None
+        kept_rows = rows + (_rows_until(run / TABLE_FILE, rows, t_last)
+                            if isinstance(study.stages[done], Evolve) else 0)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # an attempt we cannot read is not continued (it stays in attempts/)
+    return Resume(attempt=run, stage=done, frames=frames, rows=kept_rows,
+                  since=({"m": m_count}, rows), t=t_last, m=m_last,
+                  meta={**{k: v for k, v in meta.items() if k != "stage_log"},
+                        "stage_log": log})
+
+
+def _complete_stages(stage_log, study: Study, frames: int) -> tuple[int, int, int, list]:
+    """The prefix of ``stage_log`` whose stages wrote all their snapshots and rows:
+    (how many, their snapshots, their rows, their entries)."""
     done, m_count, rows, log = 0, 0, 0, []
-    for k, entry in enumerate(meta.get("stage_log") or []):
+    for k, entry in enumerate(stage_log if isinstance(stage_log, list) else []):
+        if k >= len(study.stages) or not isinstance(entry, dict):
+            break
         want_m, want_rows = _expected(study, k)
-        if (k >= len(study.stages) or entry.get("saved", {}).get("m") != want_m
+        saved = entry.get("saved")
+        if (not isinstance(saved, dict) or saved.get("m") != want_m
                 or entry.get("rows") != want_rows or m_count + want_m > frames):
             break
         done, m_count, rows = k + 1, m_count + want_m, rows + want_rows
         log.append(entry)
-    if done == 0 or done >= len(study.stages):
-        return None
-    since = ({"m": m_count}, rows)
-    kept_rows = rows + _rows_until(run / TABLE_FILE, rows, t_last)
-    return Resume(attempt=run, stage=done, frames=frames, rows=kept_rows, since=since,
-                  t=t_last, m=m_last,
-                  meta={**{k: v for k, v in meta.items() if k != "stage_log"},
-                        "stage_log": log})
+    return done, m_count, rows, log
 
 
 def _rows_until(table: Path, skip: int, t: float) -> int:

@@ -98,6 +98,58 @@ def test_rk45_resumes_within_its_tolerance(tmp_path, monkeypatch):
     np.testing.assert_allclose(got.m.values, ref.m.values, atol=1e-5)
 
 
+def test_a_minimisation_cut_after_its_table_row_is_redone_once(tmp_path, monkeypatch):
+    # stages: minimise, evolve (10 snapshots), minimise, evolve; Ctrl-C while the second
+    # minimisation saves its state (snapshot 12), after it wrote its table row
+    study = _study()
+    data = json.loads(json.dumps(STUDY))
+    data["stages"].insert(2, {"type": "minimize", "drives": []})
+    study = validate_study(data)
+    ref, _ = _execute(study, tmp_path / "ref")
+    got, log = _execute(study, tmp_path / "cut", 12, monkeypatch)
+    assert "resumed" in log and "in stage 2" in log
+    assert np.array_equal(got.t_table.values, ref.t_table.values)  # no row twice
+    meta = json.loads((tmp_path / "cut" / "run.out" / "run.json").read_text())
+    ref_meta = json.loads((tmp_path / "ref" / "run.out" / "run.json").read_text())
+    assert [(s["saved"], s["rows"]) for s in meta["stage_log"]] == \
+        [(s["saved"], s["rows"]) for s in ref_meta["stage_log"]]
+    np.testing.assert_allclose(got.m.values, ref.m.values, atol=1e-6)
+
+
+@pytest.mark.parametrize("damage", ["not a dict", "odd stage_log", "no table", "failed",
+                                    "temperature"])
+def test_what_cannot_be_read_or_should_not_be_continued_starts_afresh(damage, tmp_path,
+                                                                     monkeypatch):
+    folder = tmp_path / "p"
+    study = _study()
+    _execute(study, folder, 6, monkeypatch) if damage != "temperature" else None
+    if damage == "temperature":
+        data = json.loads(json.dumps(STUDY))
+        data["thermal"] = {"temperature": 10, "seed": 1}
+        data["stages"][1]["integrator"] = "heun"
+        data["stages"][2]["integrator"] = "heun"
+        study = validate_study(data)
+        _execute(study, folder, 6, monkeypatch)
+    # _execute resumed already; take that attempt back and damage it
+    shutil.rmtree(folder / "run.out")
+    run = folder / "attempts" / "1" / "run.out"
+    meta = json.loads((run / "run.json").read_text())
+    if damage == "not a dict":
+        (run / "run.json").write_text("[]")
+    elif damage == "odd stage_log":
+        meta["stage_log"] = [{"saved": None}]
+        (run / "run.json").write_text(json.dumps(meta))
+    elif damage == "no table":
+        (run / "table.txt").unlink()
+    elif damage == "failed":
+        meta["status"] = "failed"
+        (run / "run.json").write_text(json.dumps(meta))
+    backend = BuiltinBackend()
+    log = io.StringIO()
+    backend.execute(study, folder, log=log)
+    assert "resumed" not in log.getvalue()
+
+
 def test_an_attempt_of_another_study_or_still_in_its_first_stage_starts_afresh(
         tmp_path, monkeypatch):
     # interrupted in the minimiser (snapshot 1 is its result): nothing to continue
