@@ -37,7 +37,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from mmstudy.constants import GAMMA0, HBAR, MU0, QE
+from mmstudy.constants import GAMMA0, HBAR, MU0
+from mmstudy.spintorque import paper002_u, sot_rate
 
 __all__ = ["LatticeUnits", "lattice_units", "DMI_RULES"]
 
@@ -112,12 +113,13 @@ class LatticeUnits:
     def stt_velocity(self, j_e: float, p: float) -> float:
         """The Zhang–Li drift speed ``|v_s| = γħ p |j_e|/(2 e Ms)`` (m/s) of Eq. 15 (v_s
         antiparallel to the electron current j_e, A/m²; p the polarisation)."""
-        return self.gamma * HBAR * p * abs(j_e) / (2 * QE * self.Ms)
+        return abs(paper002_u(j_e, P=p, Ms=self.Ms, gamma=self.gamma))
 
     def sot_rate(self, j_s: float, layers: int = 1) -> float:
         """The spin-orbit torque rate ``c = γħ j_s/(2 e Ms d)`` (1/s) of Eq. 16 with
         ``d = layers · a`` (j_s the spin current, A/m²)."""
-        return self.gamma * HBAR * abs(j_s) / (2 * QE * self.Ms * layers * self.a)
+        return abs(sot_rate(j_s, theta_SH=1.0, thickness=layers * self.a, Ms=self.Ms,
+                            gamma=self.gamma))
 
 
 def lattice_units(a: float, J: float, mu_s: float | None = None,
