@@ -16,7 +16,9 @@ a wall's position is where m_z, averaged across the track, crosses zero.
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from analysis.sublattice import neel_vector
 from analysis.thiele import thiele_tensors, thiele_velocity
 from analysis.thiele_lattice import afm_thiele_velocity, track_invariant
 from analysis.topology import topological_charge
+from mmstudy.layout import OUTPUT_DIR, RUN_META
 from orchestrator.papers import recipes as rx
 from orchestrator.papers.claims import Measured
 from orchestrator.papers.ohki import PAPER
@@ -65,8 +68,16 @@ class _Point:
         self.T = rx.evolve_duration(self.study)
         self.t0 = fit_from * self.T
 
+    @functools.cached_property
+    def motion(self) -> tuple[np.ndarray, float]:
+        """:meth:`velocity`, computed once."""
+        return self._velocity()
+
     def velocity(self) -> tuple[np.ndarray, float]:
         """The fitted velocity (sites/τ) and its drift between the two halves."""
+        return self.motion
+
+    def _velocity(self) -> tuple[np.ndarray, float]:
         main, _ = rx.main_track(rx.largest_per_frame(find_objects(self.ds)))
         eps = 1e-6 * self.T
         whole = rx.driven_motion(main, transient=self.t0 - eps)
@@ -96,8 +107,21 @@ class _Point:
         return np.asarray(v, float) / self.units.velocity
 
 
+#: points already opened in this process, by (folder, run.json's mtime, fit_from): Table 1
+#: reads the runs Figs. 8, 9 and 11 analysed (a rerun point has a new run.json)
+_OPENED: dict[tuple[str, int, float], _Point] = {}
+
+
+def _point(pp, fit_from: float) -> _Point:
+    meta = Path(pp.folder) / OUTPUT_DIR / RUN_META
+    key = (str(pp.folder), meta.stat().st_mtime_ns if meta.is_file() else 0, fit_from)
+    if key not in _OPENED:
+        _OPENED[key] = _Point(pp, fit_from)
+    return _OPENED[key]
+
+
 def _done(inp: FigureInput, stems: list[str], notes: list[str], fit_from: float) -> list:
-    return [_Point(pp, fit_from) for stem in stems if stem in inp.runs
+    return [_point(pp, fit_from) for stem in stems if stem in inp.runs
             for pp in rx.done_points(inp.runs[stem], notes)]
 
 
