@@ -1,5 +1,6 @@
 """Paper 002's panels: measured velocities against the Thiele and Table 1 values (Figs. 8,
-9, 11) and the antiferromagnet's v against 1/α (Fig. 11e's inset)."""
+9, 11), the antiferromagnet's v against 1/α (Fig. 11e's inset), the track runs' approach to
+their edge and the dirty tracks' depinning (Fig. 10)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 from analysis.plots import legend_outside
 from orchestrator.papers.ohki import PAPER
 
-__all__ = ["fig8_png", "fig9_png", "fig11_png", "table1_png"]
+__all__ = ["fig8_png", "fig9_png", "fig11_png", "table1_png", "tracks_png", "fig10_png", "checks_png"]
 
 
 def _labels(t) -> list[str]:
@@ -94,3 +95,64 @@ def table1_png(res, axes) -> None:
     ax.set_xticks(x, t.row, rotation=35, ha="right", fontsize=7)
     ax.set_ylabel("|v_LLGS| / |v_Table 1|")
     ax.legend(loc="upper right", fontsize=8)
+
+
+@PAPER.draw("tracks")
+def tracks_png(res, axes) -> None:
+    """Left: distance from the edge against time; right: the velocity along the track
+    (positions a tenth of the run apart) over Table 1's value."""
+    t = res.data["table"]
+    ax0, ax1 = np.atleast_1d(axes)[:2]
+    for r in t.itertuples():
+        tr = r.trajectory
+        label = f"{r.texture}, {r.case}"
+        time, x = np.asarray(tr["t"]), np.asarray(tr["x"])
+        ax0.plot(time, tr["edge"], label=label)
+        lag = max(1, len(time) // 10)
+        if len(time) > lag and r.table1:
+            v = (x[lag:] - x[:-lag]) / (time[lag:] - time[:-lag])
+            scale = r.v_s if r.unit == "v_s" else 1.0
+            ax1.plot((time[lag:] + time[:-lag]) / 2, v / scale / r.table1, label=label)
+    ax0.set_xlabel("t (τ)")
+    ax0.set_ylabel("distance from the edge (sites)")
+    ax1.axhline(1.0, color="0.5", lw=0.8)
+    ax1.set_xlabel("t (τ)")
+    ax1.set_ylabel("v_x / Table 1")
+    legend_outside(ax1)
+
+
+@PAPER.draw("fig10")
+def fig10_png(res, axes) -> None:
+    """Left: dirty distance over clean against j_s, per texture and A_imp; right: the Néel
+    skyrmion's survival at the edge."""
+    t = res.data["table"]
+    ax0, ax1 = np.atleast_1d(axes)[:2]
+    if len(t):
+        dirty = t[t.A_imp != 0]
+        for (tex, a), sub in dirty.groupby(["texture", "A_imp"]):
+            ratio = sub.distance / sub.clean_distance
+            ax0.plot(sub.j_s, ratio, "o", alpha=0.5, label=f"{tex}, A_imp = {a:+g} J")
+        ax0.axhline(0.25, color="0.5", ls="--", lw=0.8)
+        ax0.set_xscale("log")
+        ax0.set_xlabel("j_s (A/m²)")
+        ax0.set_ylabel("distance / clean distance")
+        ax0.legend(fontsize=7)
+    edge = res.data.get("edge")
+    if edge is not None and len(edge):
+        ax1.plot(edge.j_s, edge.alive.astype(float), "o-")
+        ax1.set_yticks([0, 1], ["annihilated", "survives"])
+        ax1.set_xlabel("j_s (A/m²)")
+        ax1.axvline(1e9, color="0.5", ls=":", lw=0.8, label="paper ≈ 1.0e9")
+        ax1.legend(fontsize=8)
+
+
+@PAPER.draw("checks")
+def checks_png(res, axes) -> None:
+    """|Δv|/|v| of each check against the reference run."""
+    t = res.data["table"]
+    ax = np.atleast_1d(axes)[0]
+    other = t[t.check != "reference"]
+    ax.bar(np.arange(len(other)), other.difference)
+    ax.set_xticks(np.arange(len(other)), [f"{c} ({n})" for c, n in zip(other.check, other.cells)])
+    ax.set_yscale("log")
+    ax.set_ylabel("|Δv| / |v|")
