@@ -91,6 +91,6 @@ def test_quick_mode_leaves_the_full_mode_figures_and_their_studies_out():
     assert quick == ["fig8", "fig9", "fig11", "table1"]
     assert set(full) - set(quick) == {"tracks", "fig10", "checks"}
     studies = set(_studies_of(paper, quick))
-    assert studies == {"stt", "sot", "wall", "afm"}
+    assert studies == {"stt", "stt_middle", "sot", "wall", "afm"}
     assert not studies & {"track_stt", "track_sot", "dirty_neel", "dirty_wall",
                           "annihilation", "checks"}

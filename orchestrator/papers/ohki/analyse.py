@@ -54,7 +54,7 @@ def _stt_row(p: Point) -> dict:
 def fig8(inp: FigureInput) -> FigureResult:
     """Spin-transfer torque: plate and nanotrack, Bloch and Néel (Fig. 8, Table 1)."""
     notes: list[str] = []
-    rows = [_stt_row(p) for p in done(inp, ["stt"], notes, inp.param("fit_from"))]
+    rows = [_stt_row(p) for p in done(inp, ["stt", "stt_middle"], notes, inp.param("fit_from"))]
     table = pd.DataFrame(rows)
     res = FigureResult(table=table, notes=notes)
     if table.empty:
@@ -311,7 +311,7 @@ def table1(inp: FigureInput) -> FigureResult:
     listed only where a run reached it (the antiferromagnet has no transverse force)."""
     notes: list[str] = []
     fit = inp.param("fit_from")
-    rows = [_table1_stt(p) for p in done(inp, ["stt"], notes, fit)]
+    rows = [_table1_stt(p) for p in done(inp, ["stt", "stt_middle"], notes, fit)]
     rows += [_table1_sot(p) for p in done(inp, ["sot"], notes, fit)
              if p.params["case"] == "plate"]
     rows += [_table1_sot(p, wall=True) for p in done(inp, ["wall"], notes, fit)]
