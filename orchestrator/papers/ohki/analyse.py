@@ -32,18 +32,20 @@ def _stt_row(p: Point) -> dict:
     v, drift = p.velocity()
     stt = {"u": u, "xi": b}
     free = p.sites(thiele_velocity(tt, alpha=a, stt=stt, gamma=p.units.gamma).velocity)
-    row = {"case": p.params["case"], "rule": p.study.lattice.dmi,
-           "j_e": float(np.hypot(*d.given_j[:2])),
+    case = p.params.get("case", "plate")
+    imps = p.study.lattice.impurities
+    row = {"case": case if not imps else f"{case}, dirty (seed {imps[0].seed})",
+           "rule": p.study.lattice.dmi, "j_e": float(np.hypot(*d.given_j[:2])),
            "v_s": speed, **p.statics(), "c2": abs(G) / (a * D),
            "v_x": v[0] / speed, "v_y": v[1] / speed, "drift": drift}
-    if p.params["case"] == "plate":
+    if case == "plate":
         # Table 1 (Eqs. 71–72) and the exact Thiele solution (Eq. 70), in units of v_s
         row.update(table1_x=1.0, table1_y=(a - b) * D / G, thiele_x=free[0] / speed,
                    thiele_y=free[1] / speed, invariant=float("nan"))
     else:
         ti = track_invariant(v * p.units.velocity, tt, a, stt=stt, confine="y",
                              gamma=p.units.gamma)
-        along_x = p.params["case"] == "track_x"
+        along_x = case == "track_x"
         row.update(table1_x=b / a if along_x else abs(G) / (a * D), table1_y=0.0,
                    thiele_x=float(ti.predicted) / p.units.velocity / speed,
                    thiele_y=0.0, invariant=float(ti.measured) / p.units.velocity / speed)
@@ -54,16 +56,29 @@ def _stt_row(p: Point) -> dict:
 def fig8(inp: FigureInput) -> FigureResult:
     """Spin-transfer torque: plate and nanotrack, Bloch and Néel (Fig. 8, Table 1)."""
     notes: list[str] = []
-    rows = [_stt_row(p) for p in done(inp, ["stt", "stt_middle"], notes, inp.param("fit_from"))]
+    fit = inp.param("fit_from")
+    rows = [_stt_row(p) for p in done(inp, ["stt", "stt_middle", "dirty_plate"], notes, fit)]
     table = pd.DataFrame(rows)
     res = FigureResult(table=table, notes=notes)
     if table.empty:
         return res
+    dirty = table[table.case.str.contains("dirty")]
+    table = table[~table.case.str.contains("dirty")]
+    clean = table[(table.case == "plate") & (table.rule == "bloch")]
+    if len(dirty) and len(clean):
+        c = clean.iloc[0]
+        diff = [math.hypot(r.v_x - c.v_x, r.v_y - c.v_y) / math.hypot(c.v_x, c.v_y)
+                for r in dirty.itertuples()]
+        res.measured["dirty_plate"] = Measured(float(max(diff)), {
+            "clean v/v_s": [round(c.v_x, 5), round(c.v_y, 5)],
+            "dirty v/v_s": [[round(r.v_x, 5), round(r.v_y, 5)] for r in dirty.itertuples()]})
+    else:
+        res.measured["dirty_plate"] = Measured(None, why_untested="no clean and dirty plate pair")
     plate = table[table.case == "plate"]
     if plate.empty:
         notes.append("no plate run finished: the plate claims are not tested")
     c2_paper = inp.spec.reference["c2"]
-    res.measured = {
+    res.measured |= {
         "q_lattice": Measured(float((plate.Q_lattice + 1).abs().max())),
         "helicity": Measured(float(plate.helicity_err.max()),
                              {r.rule: round(r.helicity_deg, 2) for r in plate.itertuples()}),

@@ -131,15 +131,15 @@ def fig10_png(res, axes) -> None:
         dirty = t[t.A_imp != 0]
         for (tex, a), sub in dirty.groupby(["texture", "A_imp"]):
             ratio = sub.distance / sub.clean_distance
-            ax0.plot(sub.j_s, ratio, "o", alpha=0.5, label=f"{tex}, A_imp = {a:+g} J")
+            ax0.plot(sub.j, ratio, "o", alpha=0.5, label=f"{tex}, A_imp = {a:+g} J")
         ax0.axhline(0.25, color="0.5", ls="--", lw=0.8)
         ax0.set_xscale("log")
-        ax0.set_xlabel("j_s (A/m²)")
+        ax0.set_xlabel("j_s or j_e (A/m²)")
         ax0.set_ylabel("distance / clean distance")
         ax0.legend(fontsize=7)
     edge = res.data.get("edge")
     if edge is not None and len(edge):
-        ax1.plot(edge.j_s, edge.alive.astype(float), "o-")
+        ax1.plot(edge.j, edge.alive.astype(float), "o-")
         ax1.set_yticks([0, 1], ["annihilated", "survives"])
         ax1.set_xlabel("j_s (A/m²)")
         ax1.axvline(1e9, color="0.5", ls=":", lw=0.8, label="paper ≈ 1.0e9")
