@@ -9,10 +9,13 @@
   the built-in solver's run in the same layout, told apart by its ``run.json``;
 * a point folder of ``mmstudy run`` (its ``run.out/``), and a **plain folder** of OVF
   files;
-* an **ubermag drive folder** (``<system>/drive-<n>/`` of oommfc: ``info.json``, the MIF,
-  ``m0.omf``, OOMMF's snapshots and table) as a run of one stage, and a **system folder**
-  (its ``drive-<n>/`` folders) as the drives in order, one stage each
-  (:class:`RunFiles` ``drives``; names and ``info.json``: :mod:`analysis.ubermag`).
+* an **ubermag drive folder** (``<system>/drive-<n>/``: ``info.json``, ``m0.omf``, and
+  oommfc's MIF with OOMMF's snapshots and table beside it, or mumax3c's ``.mx3`` with
+  mumax3's ``<name>.out/``) as a run of one stage, and a **system folder** (its
+  ``drive-<n>/`` folders) as the drives in order, one stage each (:class:`RunFiles`
+  ``drives``; ``info.json``: :mod:`analysis.ubermag`; each adapter's names: its
+  :class:`~analysis.ubermag.Adapter`, :mod:`analysis.ubermag_oommfc`,
+  :mod:`analysis.ubermag_mumax3c`).
 
 Also the run's metadata (``run.json``, mumax3's ``SetPBC`` in ``log.txt``), a point's
 state (``status.json``), and the member folders of a sweep (:func:`_sweep_members`).
@@ -68,6 +71,9 @@ class RunFiles:
     stage_of: dict[Path, int] = dataclasses.field(default_factory=dict)
     #: ubermag's drive folders, one per stage (``stages``), in order; [] for other runs
     drives: list[ubermag.Drive] = dataclasses.field(default_factory=list)
+    #: the series of M in A/m that opens as ``m`` and ``Ms`` besides OOMMF's
+    #: ``::Magnetization`` (mumax3c's ``m_full``); None for other runs
+    magnetisation: str | None = None
 
 
 def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFiles:
@@ -78,7 +84,7 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
     path : path
         A run folder, an OOMMF ``.mif`` file or a mumax3 ``.mx3`` script; a point
         folder of ``mmstudy run`` (``point.json`` beside ``run.out/``) opens its
-        ``run.out``; an ubermag drive or system folder (or a drive's ``.mif``).
+        ``run.out``; an ubermag drive or system folder (or a drive's ``.mif`` or ``.mx3``).
     basename : str, optional
         OOMMF basename to pick when a folder holds the output of several runs (for an
         ubermag folder: the system name, checked).
@@ -94,7 +100,7 @@ def find_run(path: str | os.PathLike, *, basename: str | None = None) -> RunFile
     """
     p = Path(path)
     if p.is_file():
-        if p.suffix.lower() == ".mif" and ubermag.is_drive_folder(p.parent):
+        if p.suffix.lower() in (".mif", ".mx3") and ubermag.is_drive_folder(p.parent):
             return _find_ubermag(p.parent, basename)
         if p.suffix.lower() == ".mif":
             return _find_oommf(p.parent, basename or _mif_basename(p))
@@ -162,6 +168,19 @@ def _oommf_key(f: Path) -> str:
     return re.sub(r"(-\d+)+$", "", f.stem)
 
 
+def _driver_key(f: Path, basename: str) -> str:
+    """The series of OOMMF output ``f`` of a run named ``basename``: the driver's outputs
+    (``Oxs_MinDriver`` / ``Oxs_TimeDriver``) are one series, ``Driver-<output>``."""
+    return re.sub(r"^[^-]*Driver-", "Driver-", _oommf_key(f)[len(basename) + 1:])
+
+
+def _mx3_pbc(text: str) -> str:
+    """The periodic axes of the last ``SetPBC(nx, ny, nz)`` in a mumax3 script or
+    ``log.txt`` (``""`` without one)."""
+    found = _MX3_PBC.findall(text)
+    return "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0) if found else ""
+
+
 def _find_mx3(root: Path) -> RunFiles:
     ovfs = sorted((f for f in root.iterdir() if f.is_file() and f.suffix.lower() == ".ovf"),
                   key=_natural)
@@ -175,9 +194,7 @@ def _find_mx3(root: Path) -> RunFiles:
         if meta.get("solver") == BUILTIN_SOLVER:
             kind = "builtin"
     elif log.is_file():
-        found = _MX3_PBC.findall(log.read_text(errors="replace"))
-        if found:
-            pbc = "".join(ax for ax, n in zip("xyz", found[-1]) if int(n) > 0)
+        pbc = _mx3_pbc(log.read_text(errors="replace"))
     return RunFiles(kind, root, _group(ovfs, _mx3_key), table if table.is_file() else None,
                     pbc=pbc)
 
@@ -257,9 +274,7 @@ def _oommf_stages(root: Path, names: set[str], fields: list[Path]) -> RunFiles |
                        table if table.is_file() else None))
         own = sorted((f for f in fields if f.stem.startswith(name + "-")), key=_natural)
         for f in own:
-            # the driver's outputs (Oxs_MinDriver / Oxs_TimeDriver) are one series
-            key = re.sub(r"^[^-]*Driver-", "Driver-", _oommf_key(f)[len(name) + 1:])
-            series.setdefault(key, []).append(f)
+            series.setdefault(_driver_key(f, name), []).append(f)
             stage_of[f] = k
     return RunFiles("oommf", root, series, None, pbc=_run_json_pbc(root), stages=stages,
                     stage_of=stage_of)
@@ -267,9 +282,10 @@ def _oommf_stages(root: Path, names: set[str], fields: list[Path]) -> RunFiles |
 
 def _find_ubermag(root: Path, basename: str | None) -> RunFiles:
     """An ubermag drive folder as a run of one stage, or a system folder as its drives in
-    order, one stage each (``stages``: ``(k, "drive-<n>", type, table)``): OOMMF's output
-    files named ``<system>-...`` in each, never ``m0.omf`` (the drive's input) or a
-    parameter field oommfc wrote beside the MIF."""
+    order, one stage each (``stages``: ``(k, "drive-<n>", type, table)``): each drive's
+    files as its adapter lists them (:attr:`ubermag.Adapter.list_files`), never
+    ``m0.omf`` (the drive's input). The drives of a system must share the adapter, the
+    system name and the periodic axes."""
     folders = [root] if ubermag.is_drive_folder(root) else ubermag.system_drives(root)
     stages: list[tuple[int, str, str | None, Path | None]] = []
     series: dict[str, list[Path]] = {}
@@ -278,40 +294,38 @@ def _find_ubermag(root: Path, basename: str | None) -> RunFiles:
     pbcs: dict[str, Path] = {}
     for k, folder in enumerate(folders):
         info = ubermag.read_info(folder)
-        mifs = sorted(folder.glob("*.mif"))
-        name = _mif_basename(mifs[0]) if mifs else (basename or folder.parent.name)
-        if basename is not None and name != basename:
-            raise FormatError(mifs[0] if mifs else folder, f"the system {basename!r} "
-                              "(basename=)", found=f"system {name!r}")
-        if drives and name != drives[0].basename:
-            raise FormatError(mifs[0] if mifs else folder, "the drives of one system (one "
-                              f"OOMMF basename, {drives[0].basename!r})", found=repr(name))
-        outputs = sorted((f for f in folder.iterdir() if f.is_file()
-                          and f.suffix.lower() in OVF_SUFFIXES and _OOMMF_NAME.match(f.name)
-                          and f.name.startswith(name + "-")), key=_natural)
-        snapshots = []
-        for f in outputs:
-            # the driver's outputs (Oxs_MinDriver / Oxs_TimeDriver) are one series
-            key = re.sub(r"^[^-]*Driver-", "Driver-", _oommf_key(f)[len(name) + 1:])
-            series.setdefault(key, []).append(f)
-            stage_of[f] = k
-            if key == "Driver-Magnetization":
-                snapshots.append(f)
-        table = folder / f"{name}.odt"
-        table_or_none = table if table.is_file() else None
-        kind = ubermag.STAGE_TYPES[info["driver"]]
-        stages.append((k, folder.name, kind, table_or_none))
+        adapter = ubermag.adapter_of(folder, info)
+        if drives and adapter is not drives[0].adapter:
+            raise FormatError(folder / ubermag.INFO_FILE, "the drives of one system written "
+                              f"by one adapter ({drives[0].adapter.name}, as "
+                              f"{drives[0].folder.name}; open each drive folder, or the system "
+                              "folder with open_runs)", found=f"adapter {adapter.name!r}")
+        files = adapter.list_files(folder, basename or (drives[0].basename if drives else None))
+        if basename is not None and files.name != basename:
+            raise FormatError(files.source, f"the system {basename!r} (basename=)",
+                              found=f"system {files.name!r}")
+        if drives and files.name != drives[0].basename:
+            raise FormatError(files.source, "the drives of one system (one solver basename, "
+                              f"{drives[0].basename!r})", found=repr(files.name))
+        for key, outputs in files.series.items():
+            series.setdefault(key, []).extend(outputs)
+            stage_of.update(dict.fromkeys(outputs, k))
+        kind = adapter.stage_types[info["driver"]]
+        stages.append((k, folder.name, kind, files.table))
         m0 = folder / ubermag.M0_FILE
         drives.append(ubermag.Drive(folder, ubermag.drive_number(folder, info), info, kind,
-                                    name, m0 if m0.is_file() else None, tuple(snapshots),
-                                    table_or_none))
-        pbcs.setdefault(ubermag.mif_pbc(mifs[0] if mifs else None), mifs[0] if mifs else folder)
+                                    files.name, m0 if m0.is_file() else None, files.snapshots,
+                                    files.table, adapter))
+        pbcs.setdefault(files.pbc, files.source)
     if len(pbcs) > 1:
-        (pbc_a, mif_a), (pbc_b, mif_b) = list(pbcs.items())[:2]
-        raise FormatError(mif_b, f"the periodic axes of {mif_a} ({pbc_a or 'none'}): the "
+        (pbc_a, src_a), (pbc_b, src_b) = list(pbcs.items())[:2]
+        raise FormatError(src_b, f"the periodic axes of {src_a} ({pbc_a or 'none'}): the "
                                  "drives of one system share a mesh", found=pbc_b or "none")
-    return RunFiles("oommf", root, series, None, basename=drives[0].basename,
-                    pbc=next(iter(pbcs)), stages=stages, stage_of=stage_of, drives=drives)
+    adapter = drives[0].adapter
+    kind: RunKind = "mumax3" if adapter.kind == "mumax3" else "oommf"
+    return RunFiles(kind, root, series, None, basename=drives[0].basename, pbc=next(iter(pbcs)),
+                    stages=stages, stage_of=stage_of, drives=drives,
+                    magnetisation=adapter.magnetisation)
 
 
 def _point_state(folder: Path) -> str:

@@ -12,10 +12,10 @@
   solver writes the same layout, read the same way but as kind ``"builtin"`` (its
   ``run.json`` says so);
 * a **plain folder** of OVF files;
-* an **ubermag drive folder** (``<system>/drive-<n>/``, written by oommfc) as a run of one
-  stage, and a **system folder** (``<system>/``) as its drives in order, one stage each,
-  on one clock; ubermag's input ``m0.omf`` is the variable ``m0``, not a frame, and
-  ``info.json`` goes into ``ds.attrs`` (:mod:`analysis.ubermag`; see :func:`open_run`).
+* an **ubermag drive folder** (``<system>/drive-<n>/``, written by oommfc or mumax3c) as a
+  run of one stage, and a **system folder** (``<system>/``) as its drives in order, one
+  stage each, on one clock; ubermag's input ``m0.omf`` is the variable ``m0``, not a frame,
+  and ``info.json`` goes into ``ds.attrs`` (:mod:`analysis.ubermag`; see :func:`open_run`).
 
 Each series of snapshots becomes one variable stacked along ``t`` with dask: at
 open time only the headers and the ends of each data block are read (a few hundred
@@ -29,7 +29,8 @@ their own dimension ``t_table``.
 
 OOMMF saves the magnetisation in A/m. So that every backend gives the same
 variables, an OOMMF ``Magnetization`` series becomes ``m`` (unit vector field,
-``M/|M|``, 0 in empty cells) plus ``Ms`` (A/m, ``|M|`` of the first snapshot).
+``M/|M|``, 0 in empty cells) plus ``Ms`` (A/m, ``|M|`` of the first snapshot); so does
+the ``m_full`` (M in A/m) of an ubermag drive written by mumax3c.
 
 :func:`open_runs` combines the runs of a parameter sweep, one folder per point
 with its swept values in ``params.json``, into one Dataset whose dimensions are
@@ -45,6 +46,7 @@ stacks the series lazily and holds the entry points, :func:`open_run` and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import warnings
@@ -225,7 +227,8 @@ def open_run(
         times = None if clock is None else [clock(Path(h.path), h.time) for h in headers]
         stacked = axis.frames(_stack(headers, times), key, headers,
                               kept=kept if len(kept) < len(files) else None, n_files=len(files))
-        if headers[0].title.endswith("::Magnetization"):  # OOMMF's M in A/m, in any folder
+        # OOMMF's M in A/m, in any folder, and the M in A/m of an ubermag drive (m_full)
+        if headers[0].title.endswith("::Magnetization") or key == run.magnetisation:
             if "m" in variables:
                 raise FormatError(files[0], "one magnetisation series per run",
                                   found=f"a second one besides {variables['m'].attrs['title']}")
@@ -289,7 +292,7 @@ def open_run(
         ds.attrs["table_source"] = str(run.table)
     if run.drives:
         ds.attrs.update(ubermag.drive_attrs(run.drives))
-        ds = _with_initial_state(ds, run.drives[0].m0, mesh, skip_bad_frames)
+        ds, mesh = _with_initial_state(ds, run.drives[0], mesh, skip_bad_frames)
     if mesh is not None:
         ds.attrs.update(cell=tuple(mesh.cell), pmin=tuple(mesh.pmin), pmax=tuple(mesh.pmax))
         # the fields carry the mesh facts too, so ds.m alone (or ds.m.isel(t=0)) is
@@ -479,13 +482,17 @@ def _check_frames(run: RunFiles, clock: Callable[[Path, float | None], float] | 
 
 
 
-def _with_initial_state(ds: xr.Dataset, m0: Path | None, mesh: OVFHeader | None,
-                        skip: bool) -> xr.Dataset:
+def _with_initial_state(ds: xr.Dataset, drive: ubermag.Drive, mesh: OVFHeader | None,
+                        skip: bool) -> tuple[xr.Dataset, OVFHeader | None]:
     """``ds`` with ubermag's input ``m0.omf`` (the first drive's) as the variable ``m0``:
-    lazy, unit vectors like ``m``, on the snapshots' coordinates (after the mesh check).
-    A bad file raises, or with ``skip`` is left out as a bad frame would be."""
+    lazy, unit vectors like ``m``, on the snapshots' coordinates after the mesh check; and
+    the snapshots' mesh. Where the solver's files do not keep ubermag's origin (mumax3's
+    start at 0), the snapshots move onto ``m0.omf``'s mesh, ubermag's, as
+    micromagneticdata's ``Drive`` moves them (``AbstractDrive.__getitem__``). A bad file
+    raises, or with ``skip`` is left out as a bad frame would be."""
+    m0 = drive.m0
     if m0 is None:
-        return ds
+        return ds, mesh
     try:
         h = read_ovf_header(m0)
         check_ovf_data(h)
@@ -496,8 +503,12 @@ def _with_initial_state(ds: xr.Dataset, m0: Path | None, mesh: OVFHeader | None,
         warnings.warn(SkippedFrameWarning(str(m0), str(err).removeprefix(f"{m0}: ")),
                       stacklevel=3)
         ds.attrs["skipped_frames"] = [*ds.attrs["skipped_frames"], str(m0)]
-        return ds
-    if mesh is not None:
+        return ds, mesh
+    if mesh is not None and not drive.adapter.keeps_origin:
+        mesh = dataclasses.replace(mesh, pmin=h.pmin, pmax=h.pmax)
+        _check_same_mesh(mesh, h)  # the same cells
+        ds = ds.assign_coords({ax: (ax, c, ds[ax].attrs) for ax, c in h.coords().items()})
+    elif mesh is not None:
         _check_same_mesh(mesh, h)
     m = _normalise(_stack([h]))["m"].isel(t=0, drop=True)
     m = m.drop_vars([c for c in m.coords if c not in ("x", "y", "z", "c")])
@@ -505,7 +516,7 @@ def _with_initial_state(ds: xr.Dataset, m0: Path | None, mesh: OVFHeader | None,
         m = m.assign_coords({ax: ds[ax] for ax in ("x", "y", "z")})
     m.attrs = {"units": "1", "long_name": "initial magnetisation M/|M| (ubermag's input "
                "m0.omf of the first drive)", "file": str(m0)}
-    return ds.assign(m0=m)
+    return ds.assign(m0=m), mesh
 
 
 def _load_frame(header: OVFHeader, dtype: np.dtype) -> np.ndarray:

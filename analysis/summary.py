@@ -59,6 +59,11 @@ def _describe_table(path: Path) -> str:
 
 def _describe_dataset(ds: xr.Dataset) -> str:
     lines = [f"{ds.attrs.get('kind', '?')} run {ds.attrs.get('source', '')}"]
+    if "drivers" in ds.attrs:  # an ubermag drive or system folder (analysis.ubermag)
+        version = f" {ds.attrs['adapter_version']}" if ds.attrs.get("adapter_version") else ""
+        drives = ", ".join(f"drive-{n} {driver}" for n, driver in
+                           zip(ds.attrs["drive_numbers"], ds.attrs["drivers"]))
+        lines.append(f"ubermag   {ds.attrs.get('adapter', '?')}{version}: {drives}")
     if "cell" in ds.attrs:
         nodes = (ds.sizes.get("x", 0), ds.sizes.get("y", 0), ds.sizes.get("z", 0))
         lines += _mesh_lines(nodes, ds.attrs["cell"], ds.attrs["pmin"], ds.attrs["pmax"])

@@ -1,32 +1,29 @@
-"""ubermag's drive folders: the files oommfc writes, and what they say about the run.
+"""ubermag's drive folders: what every adapter writes, and what it says about the run.
 
-Each ``driver.drive(system)`` of oommfc (ubermag's OOMMF adapter) writes one folder,
-``<dirname>/<system name>/drive-<n>/`` (micromagneticmodel 0.65, ``driver.py``:
-``_setup_working_directory`` numbers it, ``_write_info_json`` and ``_update_info_json``
-fill ``info.json``; oommfc 0.66, ``scripts/``, writes the MIF)::
+Each ``driver.drive(system)`` of an ubermag adapter writes one folder,
+``<dirname>/<system name>/drive-<n>/`` (micromagneticmodel 0.65, ``driver.py``,
+``ExternalDriver.drive``: ``_setup_working_directory`` numbers it, ``_write_info_json``
+writes ``info.json`` after the adapter's input files, ``_update_info_json`` completes it
+once the solver has returned), whatever the adapter::
 
-    <name>.mif    the MIF: ``basename <name>``; an ``Oxs_PeriodicRectangularMesh`` with
-                  ``periodic xy`` for a mesh with ``bc="xy"``; a TimeDriver's
-                  ``stopping_time t/n`` and ``stage_count n``
-    m0.omf        ubermag's own input, not an output: the system's magnetisation when the
-                  drive began (``setup_m0``), in A/m
-    <name>-Oxs_<Driver>-Magnetization-<stage>-<iteration>.omf
-                  OOMMF's snapshots (``Schedule ... Stage 1``, or ``Step 1`` with
-                  ``output_step=True``)
-    <name>.odt    OOMMF's table, a row per snapshot (the same schedule)
-    info.json     ``drive_number``, ``date``, ``time``, ``start_time``, ``adapter``,
-                  ``adapter_version``, ``driver``, the drive's keyword arguments (a
-                  TimeDriver's ``t`` and ``n`` ...); once the drive has ended, also
-                  ``end_time``, ``elapsed_time`` and ``success``
+    info.json     ``drive_number``, ``date``, ``time``, ``start_time``, ``adapter`` (the
+                  driver's package: ``oommfc``, ``mumax3c``), ``adapter_version``,
+                  ``driver``, the drive's keyword arguments (a TimeDriver's ``t`` and
+                  ``n`` ...); once the drive has ended, also ``end_time``,
+                  ``elapsed_time`` and ``success``
+    m0.omf        the adapter's input, not an output: the system's magnetisation when the
+                  drive began (oommfc: M in A/m; mumax3c: unit vectors)
 
-After a drive, oommfc sets ``system.m`` to the drive's last snapshot (``_read_data``), so
-the next drive's ``m0.omf`` is that state unless the user gave the system a new one.
+The rest, and where the solver puts snapshots and table, is in the adapter's module, as an
+:class:`Adapter`: :mod:`analysis.ubermag_oommfc` (the MIF, OOMMF's files beside it),
+:mod:`analysis.ubermag_mumax3c` (the ``.mx3``, mumax3's ``<name>.out/``); :func:`adapter_of`
+picks a drive's. After a drive both adapters set ``system.m`` to its last snapshot
+(``_read_data``): the next drive's ``m0.omf`` is that state unless the user set another.
 
-This module knows those names and reads ``info.json``; :mod:`analysis.run_layouts` lists a
-drive's files into a :class:`~analysis.run_layouts.RunFiles` (one stage per drive) and
-:func:`analysis.open_run` calls the checks here: :func:`check_drives` (a snapshot missing
-from a finished drive), :func:`check_chain` (each drive starts where the one before
-ended) and :func:`drive_attrs` (what ``info.json`` says, as ``ds.attrs``).
+Here: ``info.json``, drive and system folders, and the checks :func:`analysis.open_run`
+calls once :mod:`analysis.run_layouts` has listed the drives (one stage each):
+:func:`check_drives` (a snapshot missing from a finished drive), :func:`check_chain` (each
+drive starts where the one before ended), :func:`drive_attrs` (``info.json`` as attrs).
 """
 
 from __future__ import annotations
@@ -37,7 +34,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,31 +43,63 @@ import pandas as pd
 from analysis.errors import FormatError
 from analysis.ovf import read_ovf_header, read_ovf_values
 
-__all__ = ["INFO_FILE", "M0_FILE", "STAGE_TYPES", "Drive", "is_drive_folder",
-           "is_system_folder", "holds_systems", "system_drives", "read_info", "drive_number",
-           "mif_pbc", "save_grids", "check_drives", "check_chain", "drive_attrs",
+__all__ = ["INFO_FILE", "M0_FILE", "Adapter", "DriveFiles", "Drive", "adapter_of",
+           "is_drive_folder", "is_system_folder", "holds_systems", "system_drives", "read_info",
+           "drive_number", "save_grids", "check_drives", "check_chain", "drive_attrs",
            "sweep_params", "analysis_dir"]
 
 #: micromagneticmodel's record of a drive, in the drive folder
 INFO_FILE = "info.json"
-#: ubermag's input: the system's magnetisation when the drive began (oommfc's setup_m0)
+#: the adapter's input: the system's magnetisation when the drive began
 M0_FILE = "m0.omf"
 #: a drive folder's name (micromagneticmodel's _setup_working_directory: f"drive-{n}")
 _DRIVE_DIR = re.compile(r"^drive-(\d+)$")
-#: the adapter whose folders this module reads
-_ADAPTER = "oommfc"
-#: each driver as a study stage type (analysis.time_axis: "minimize" and "relax" take no
-#: simulated time). A HysteresisDriver is OOMMF's MinDriver stepping the field: a
-#: minimisation per field value, so every one of its frames sits at the drive's start time.
-STAGE_TYPES = {"TimeDriver": "evolve", "MinDriver": "minimize", "RelaxDriver": "relax",
-               "HysteresisDriver": "minimize"}
-#: OOMMF's output names end in -<stage>-<iteration> (widths grow with the counts)
-_STAGE_ITERATION = re.compile(r"-(\d+)-(\d+)(\.o[mhe]f)$", re.I)
-#: how far (relative to the largest |M|) a drive's m0.omf may lie from the state the drive
-#: before it ended in and still be that state: oommfc copies it exactly (bin8 through
-#: float64), so this only absorbs a text round trip
-_CHAIN_RTOL = 1e-9
-_PERIODIC_MESH = re.compile(r"Specify\s+Oxs_PeriodicRectangularMesh\b")
+
+
+@dataclasses.dataclass(frozen=True)
+class DriveFiles:
+    """A drive folder's files, as its adapter names them (:attr:`Adapter.list_files`)."""
+
+    #: the system's name (the solver's basename)
+    name: str
+    #: where the name and the periodic axes come from (the MIF, the .mx3), else the folder
+    source: Path
+    #: the solver's output files, grouped into series (the snapshots among them)
+    series: dict[str, list[Path]]
+    #: the driver's magnetisation snapshots, in the solver's order
+    snapshots: tuple[Path, ...]
+    #: the solver's table, None if absent
+    table: Path | None
+    #: the periodic axes (``"xy"`` ...) the adapter's script gives the mesh
+    pbc: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Adapter:
+    """What one ubermag adapter writes in a drive folder; each adapter's module makes one
+    (``ADAPTER``), and the code here and in :mod:`analysis.run_layouts` asks it."""
+
+    #: ``info.json``'s ``adapter``
+    name: str
+    #: the adapter's script, whose presence tells a drive that records no adapter
+    script_suffix: str
+    #: the solver whose files the drive holds (:class:`~analysis.run_layouts.RunFiles` kind)
+    kind: str
+    #: each of its drivers as a study stage type ("minimize", "relax": no simulated time)
+    stage_types: Mapping[str, str]
+    #: the series of M in A/m that opens as m and Ms (None: OOMMF's titles say which)
+    magnetisation: str | None
+    #: whether ``m0.omf`` holds unit vectors (else M in A/m, as the snapshots)
+    m0_normalised: bool
+    #: how far (relative) ``m0.omf`` may lie from the previous drive's last state and be it
+    chain_rtol: float
+    #: whether the solver's files keep ubermag's origin ``p1`` (else only ``m0.omf`` has it)
+    keeps_origin: bool
+    #: a drive folder's files, given the folder and the system's name where known
+    list_files: Callable[[Path, str | None], DriveFiles]
+    #: the first snapshot a finished drive lacks, ``(file, what it is)``, given its table
+    #: rows (None without a table); None when none is missing
+    missing_snapshot: Callable[[Drive, pd.DataFrame | None], tuple[Path, str] | None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,16 +111,43 @@ class Drive:
     number: int
     #: ``info.json`` as written
     info: dict
-    #: the study stage type of its driver (:data:`STAGE_TYPES`)
+    #: the study stage type of its driver (:attr:`Adapter.stage_types`)
     stage_type: str
-    #: OOMMF's basename (ubermag's system name)
+    #: the solver's basename (ubermag's system name)
     basename: str
     #: ubermag's input ``m0.omf``, None if absent
     m0: Path | None
-    #: the driver's magnetisation snapshots, in OOMMF's order
+    #: the driver's magnetisation snapshots, in the solver's order
     snapshots: tuple[Path, ...]
-    #: OOMMF's table, None if absent
+    #: the solver's table, None if absent
     table: Path | None
+    #: the adapter that wrote the drive
+    adapter: Adapter
+
+
+def adapter_of(folder: str | os.PathLike, info: dict) -> Adapter:
+    """The adapter that wrote a drive: ``info.json``'s ``adapter`` (where none is recorded,
+    mumax3c's when its ``.mx3`` script is in the folder, else oommfc's), its driver
+    checked; else :class:`FormatError` naming ``info.json``."""
+    # the adapters' modules build on this one, so they are imported when first asked for
+    from analysis.ubermag_mumax3c import ADAPTER as MUMAX3C
+    from analysis.ubermag_oommfc import ADAPTER as OOMMFC
+
+    known = {a.name: a for a in (OOMMFC, MUMAX3C)}
+    path = Path(folder) / INFO_FILE
+    name = info.get("adapter")
+    if name is None:
+        name = MUMAX3C.name if any(Path(folder).glob("*" + MUMAX3C.script_suffix)) \
+            else OOMMFC.name
+    if name not in known:
+        raise FormatError(path, f"'adapter': one of {', '.join(known)} (the adapters whose "
+                                "drive folders are read)", found=repr(name))
+    adapter = known[name]
+    driver = info.get("driver")
+    if driver not in adapter.stage_types:
+        raise FormatError(path, f"'driver': one of {', '.join(adapter.stage_types)} (the "
+                                f"drivers of {name})", found=repr(driver))
+    return adapter
 
 
 def is_drive_folder(path: str | os.PathLike) -> bool:
@@ -123,14 +179,16 @@ def system_drives(path: str | os.PathLike) -> list[Path]:
 
 def read_info(folder: str | os.PathLike) -> dict:
     """A drive's ``info.json``, checked: a JSON object with an integer ``drive_number``,
-    the ``driver`` (one of :data:`STAGE_TYPES`) and, where written, ``adapter`` oommfc.
+    a TimeDriver's ``t`` and ``n`` and, where written, ``success`` true or false (what
+    micromagneticmodel writes for every adapter; :func:`adapter_of` checks the adapter
+    and its driver).
 
     Raises
     ------
     FormatError
         Naming ``info.json``: missing, not JSON (a truncated file: the line where it
-        breaks), not an object, or a field that is missing or not what oommfc writes; a
-        drive of another adapter (mumax3c) is refused with the way to open its output.
+        breaks), not an object, or a field that is missing or not what
+        micromagneticmodel writes.
     """
     path = Path(folder) / INFO_FILE
     what = "ubermag's record of the drive (micromagneticmodel writes it in each drive-<n>/)"
@@ -148,20 +206,10 @@ def read_info(folder: str | os.PathLike) -> dict:
                           found=f"{err.msg} at column {err.colno}") from None
     if not isinstance(info, dict):
         raise FormatError(path, f"{what}: a JSON object", found=type(info).__name__)
-    adapter = info.get("adapter", _ADAPTER)  # none recorded: read as oommfc's (MIF, OOMMF files)
-    if adapter != _ADAPTER:
-        outs = sorted(p.name for p in Path(folder).glob("*.out") if p.is_dir())
-        hint = (f"; open its mumax3 output folder {outs[0]} with open_run" if outs else "")
-        raise FormatError(path, f"a drive written by {_ADAPTER} (the folders of adapter "
-                                f"{adapter!r} are not read yet{hint})",
-                          found=f"adapter {adapter!r}")
     number = info.get("drive_number")
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         raise FormatError(path, "'drive_number': a non-negative integer", found=repr(number))
-    driver = info.get("driver")
-    if driver not in STAGE_TYPES:
-        raise FormatError(path, f"'driver': one of {', '.join(STAGE_TYPES)}", found=repr(driver))
-    if driver == "TimeDriver":
+    if info.get("driver") == "TimeDriver":
         t, n = info.get("t"), info.get("n")
         if not _positive(t) or not (isinstance(n, int) and not isinstance(n, bool) and n > 0):
             raise FormatError(path, "a TimeDriver's 't' (s, > 0) and 'n' (saved steps, an "
@@ -182,64 +230,27 @@ def drive_number(folder: Path, info: dict) -> int:
     return int(m.group(1)) if m else int(info["drive_number"])
 
 
-def mif_pbc(mif: Path | None) -> str:
-    """The periodic axes of an oommfc MIF (``Oxs_PeriodicRectangularMesh``'s ``periodic``),
-    ``""`` for an open mesh or without a MIF. OVF does not record periodicity; ubermag's
-    MIF does (oommfc ``scripts/mesh.py``)."""
-    if mif is None:
-        return ""
-    text = mif.read_text(errors="replace")
-    m = _PERIODIC_MESH.search(text)
-    if not m:
-        return ""
-    block = text[m.end():].split("Specify", 1)[0]  # up to the next Specify block
-    axes = re.search(r"^\s*periodic\s+\{?\s*([xyzXYZ]+)", block, re.M)
-    return "".join(sorted(set(axes.group(1).lower()))) if axes else ""
-
-
 def save_grids(drives: Sequence[Drive]) -> dict[int, tuple[float, float]]:
-    """Per stage (the drive's position), a TimeDriver's save interval ``t/n`` and duration
-    ``t``, from ``info.json``, so that :mod:`analysis.time_axis` reads a time OOMMF's float
-    sums put an ulp or so off (``1.4999999999999997e-11``) as the grid time it stands for
-    (``1.5e-11``). Drives that saved every step (``output_step``) are on no grid and left
-    out."""
+    """Per stage (the drive's position), a TimeDriver's save interval ``t/n`` (both
+    adapters save every ``t/n``) and duration ``t``, from ``info.json``, so that
+    :mod:`analysis.time_axis` reads a time the solver's float sums put an ulp or so off
+    (``2.4999999999999998e-11``) as the grid time it stands for (``2.5e-11``). Drives that
+    saved every step (oommfc's ``output_step``) are on no grid and left out."""
     grids = {}
     for k, d in enumerate(drives):
         if d.info.get("driver") == "TimeDriver" and not d.info.get("output_step"):
             t, n = float(d.info["t"]), int(d.info["n"])
-            grids[k] = (t / n, t)  # oommfc's MIF: stopping_time {t / n}, stage_count {n}
+            grids[k] = (t / n, t)
     return grids
-
-
-def _stage_iteration(f: Path) -> tuple[int, int] | None:
-    m = _STAGE_ITERATION.search(f.name)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _expected_name(d: Drive, stage: int, iteration: int | None) -> str:
-    """The file name OOMMF gives the snapshot of ``stage`` (and ``iteration``), with the
-    widths of the drive's other snapshots (OOMMF widens the stage number with the stage
-    count: ``-00-``, ``-00092-``)."""
-    sibling = next((f for f in d.snapshots if _STAGE_ITERATION.search(f.name)), None)
-    if sibling is None:
-        prefix = f"{d.basename}-Oxs_{d.info['driver']}-Magnetization"
-        s_w, i_w, suffix = 2, 7, ".omf"
-    else:
-        m = _STAGE_ITERATION.search(sibling.name)
-        prefix, suffix = sibling.name[:m.start()], m.group(3)  # type: ignore[union-attr]
-        s_w, i_w = len(m.group(1)), len(m.group(2))  # type: ignore[union-attr]
-    it = "*" if iteration is None else f"{iteration:0{i_w}d}"
-    return f"{prefix}-{stage:0{s_w}d}-{it}{suffix}"
 
 
 def check_drives(drives: Sequence[Drive], table: pd.DataFrame | None) -> None:
     """Refuse a finished drive with a snapshot missing; warn about unfinished drives.
 
     A drive whose ``info.json`` records ``success: true`` must have a snapshot for every
-    row of its table (oommfc schedules both alike; matched by OOMMF's iteration) and, for
-    a TimeDriver, for each of its ``n`` stages; a minimiser at least one. A drive that
-    failed (``success: false``) or records no end (scheduled, still running, or killed)
-    is opened as it is, with a :class:`UserWarning`.
+    row of its table and each of a TimeDriver's ``n`` saves, a minimiser's one
+    (:attr:`Adapter.missing_snapshot`). A drive that failed (``success: false``) or records
+    no end (scheduled, running, or killed) opens as it is, with a :class:`UserWarning`.
 
     Parameters
     ----------
@@ -247,13 +258,12 @@ def check_drives(drives: Sequence[Drive], table: pd.DataFrame | None) -> None:
         In stage order.
     table : pandas.DataFrame or None
         The drives' tables joined (:func:`analysis.time_axis._join_stages`: ``_stage`` is
-        the drive's position, ``iteration`` and ``stage`` OOMMF's columns).
+        the drive's position).
 
     Raises
     ------
     FormatError
-        Naming the missing snapshot file (its stage and iteration from the table row;
-        ``*`` for an iteration no row gives).
+        Naming the missing snapshot file (``*`` for a part of its name no row gives).
     """
     for k, d in enumerate(drives):
         info_path = d.folder / INFO_FILE
@@ -267,36 +277,24 @@ def check_drives(drives: Sequence[Drive], table: pd.DataFrame | None) -> None:
                           "and not run, still running, or killed; opened with the snapshots "
                           "and rows there are", UserWarning, stacklevel=3)
             continue
-        have = {si for si in map(_stage_iteration, d.snapshots) if si is not None}
-        iterations = {i for _, i in have}
-        stages = {s for s, _ in have}
-        if table is not None and {"_stage", "iteration"} <= set(table.columns):
+        rows = None
+        if table is not None and "_stage" in table.columns:
             rows = table[table["_stage"] == k]
-            oommf_stage = (rows["stage"].to_numpy() if "stage" in rows
-                           else np.zeros(len(rows)))
-            for it, st in zip(rows["iteration"].to_numpy(), oommf_stage):
-                if np.isfinite(it) and int(it) not in iterations:
-                    name = _expected_name(d, int(st) if np.isfinite(st) else 0, int(it))
-                    table_name = d.table.name if d.table is not None else "the table"
-                    raise FormatError(d.folder / name, f"the snapshot of {table_name}'s row at "
-                                      f"iteration {int(it)} (the drive finished: {INFO_FILE} "
-                                      "records success)", found="no such file")
-        wanted = range(int(d.info["n"])) if d.info["driver"] == "TimeDriver" else range(1)
-        for s in wanted:
-            if s not in stages:
-                raise FormatError(d.folder / _expected_name(d, s, None),
-                                  f"a snapshot of stage {s} ({d.info['driver']} with "
-                                  f"{len(wanted)} stage(s), {INFO_FILE} records success)",
-                                  found="no such file")
+        missing = d.adapter.missing_snapshot(d, rows)
+        if missing is not None:
+            path, what = missing
+            raise FormatError(path, f"{what} (the drive finished: {INFO_FILE} records "
+                                    "success)", found="no such file")
 
 
 def check_chain(drives: Sequence[Drive], skipped: Sequence[Path] = ()) -> None:
     """Check that each drive of a system starts where the drive before it ended.
 
     A system folder opens as its drives in order, one stage each, on one clock; that is
-    the run only if drive k's ``m0.omf`` is drive k − 1's last snapshot (oommfc carries
-    ``system.m`` over) and not a state the user set in between. This reads those two
-    files of each pair of drives (the one place where opening a system reads data).
+    the run only if drive k's ``m0.omf`` is drive k − 1's last snapshot (the adapter
+    carries ``system.m`` over), not a state the user set in between. This reads those two
+    files of each pair of drives (the only data read when a system opens), as unit vectors
+    where ``m0.omf`` holds them (mumax3c), within :attr:`Adapter.chain_rtol`.
 
     Parameters
     ----------
@@ -321,15 +319,25 @@ def check_chain(drives: Sequence[Drive], skipped: Sequence[Path] = ()) -> None:
         if a.shape != b.shape:
             raise FormatError(d.m0, f"the mesh of {before.folder.name}'s {last.name} "
                                     f"(values {b.shape})", found=f"values {a.shape}")
+        unit = d.adapter.m0_normalised
+        if unit:
+            a, b = _unit(a), _unit(b)
         scale = float(np.abs(b).max()) or 1.0
         diff = float(np.abs(a - b).max())
-        if diff > _CHAIN_RTOL * scale:
+        if diff > d.adapter.chain_rtol * scale:
             raise FormatError(
                 d.m0, f"the state {before.folder.name} ended in ({last.name}): a system folder "
                       "opens as its drives in order, each starting where the one before ended "
                       "(to open drives that do not, open each drive folder, or the system "
                       "folder with open_runs: a 'drive' dimension)",
-                found=f"another state, max |dM| = {diff:.3g} A/m")
+                found=f"another state, max |dm| = {diff:.3g}" if unit else
+                f"another state, max |dM| = {diff:.3g} A/m")
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """Vectors along the last axis divided by their norms (0 where the norm is)."""
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.divide(v, norm, out=np.zeros_like(v), where=norm > 0)
 
 
 def drive_attrs(drives: Sequence[Drive]) -> dict:
@@ -351,7 +359,7 @@ def drive_attrs(drives: Sequence[Drive]) -> dict:
     def joined(key: str) -> str:
         return " ".join(dict.fromkeys(str(i[key]) for i in infos if key in i))
 
-    attrs: dict = {"adapter": joined("adapter") or _ADAPTER}
+    attrs: dict = {"adapter": joined("adapter") or drives[0].adapter.name}
     if joined("adapter_version"):
         attrs["adapter_version"] = joined("adapter_version")
     attrs["drivers"] = [str(i["driver"]) for i in infos]

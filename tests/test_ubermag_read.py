@@ -60,17 +60,25 @@ def test_time_drive_opens_with_m0_as_input_not_a_frame():
     assert ds.stage.values.tolist() == [0] * 4 and ds.attrs["stage_types"] == ["evolve"]
 
 
+def check_drive_attrs(drive, adapter: str, version: str, start: str, basename: str) -> None:
+    """A TimeDriver's folder ``drive``: info.json's driver, adapter and version, start and
+    end times and success are in ds.attrs, the whole record verbatim in drive_info (also
+    for tests/test_ubermag_mumax3c.py)."""
+    ds = open_run(drive)
+    info = json.loads((drive / INFO_FILE).read_text())
+    assert ds.attrs["adapter"] == adapter and ds.attrs["adapter_version"] == version
+    assert ds.attrs["drivers"] == ["TimeDriver"]
+    assert ds.attrs["drive_numbers"] == [info["drive_number"]]
+    assert ds.attrs["start_time"] == info["start_time"] == start
+    assert ds.attrs["end_time"] == info["end_time"] and ds.attrs["success"] is True
+    assert json.loads(ds.attrs["drive_info"]) == [info]
+    assert ds.attrs["basename"] == basename and ds.attrs["stages"] == drive.name
+
+
 def test_drive_attrs_come_from_info_json():
     """info.json's driver, adapter and version, start and end times and success are in
     ds.attrs, and the whole record survives verbatim in drive_info."""
-    ds = open_run(SYSTEM / "drive-1")
-    info = json.loads((SYSTEM / "drive-1" / INFO_FILE).read_text())
-    assert ds.attrs["adapter"] == "oommfc" and ds.attrs["adapter_version"] == "0.66.0"
-    assert ds.attrs["drivers"] == ["TimeDriver"] and ds.attrs["drive_numbers"] == [1]
-    assert ds.attrs["start_time"] == info["start_time"] == "2026-12-07T11:17:33"
-    assert ds.attrs["end_time"] == info["end_time"] and ds.attrs["success"] is True
-    assert json.loads(ds.attrs["drive_info"]) == [info]
-    assert ds.attrs["basename"] == "ubsky" and ds.attrs["stages"] == "drive-1"
+    check_drive_attrs(SYSTEM / "drive-1", "oommfc", "0.66.0", "2026-12-07T11:17:33", "ubsky")
 
 
 def test_min_drive_gives_its_relaxed_state_as_a_minimize_stage():
@@ -237,30 +245,37 @@ def test_a_failed_drive_opens_with_a_warning(tmp_path):
     assert ds.sizes["t"] == 3 and ds.attrs["success"] is False
 
 
-def test_a_truncated_snapshot_is_refused_or_skipped(tmp_path):
-    """A truncated snapshot is a bad frame as in any run: refused naming it, or left out
-    with skip_bad_frames (the chain check then compares the last frame kept)."""
-    system = _copy(tmp_path)
-    f = system / "drive-1" / "ubsky-Oxs_TimeDriver-Magnetization-02-0000033.omf"
-    f.write_bytes(f.read_bytes()[:5000])
+def check_truncated_frame(system, f, t: float) -> None:
+    """Cut snapshot ``f`` (at time ``t``) of a system: the system is refused naming it, and
+    opens without it with skip_bad_frames (the chain check then compares the last frame
+    kept). Also for tests/test_ubermag_mumax3c.py."""
+    f.write_bytes(f.read_bytes()[:2000])
     with pytest.raises(FormatError) as err:
         open_run(system)
     assert str(err.value).startswith(str(f))
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         ds = open_run(system, skip_bad_frames=True)
-    assert ds.attrs["skipped_frames"] == [str(f)] and 1.5e-11 not in ds.t.values
+    assert ds.attrs["skipped_frames"] == [str(f)] and t not in ds.t.values
 
 
-def test_a_mumax3c_drive_is_refused_with_the_way_to_its_output(tmp_path):
-    """mumax3c's drive folders are not read yet: the refusal names info.json and points
-    to its mumax3 output folder, which open_run reads."""
+def test_a_truncated_snapshot_is_refused_or_skipped(tmp_path):
+    """A truncated snapshot is a bad frame as in any run: refused naming it, or left out
+    with skip_bad_frames."""
+    system = _copy(tmp_path)
+    check_truncated_frame(system, system / "drive-1" / "ubsky-Oxs_TimeDriver-Magnetization-02-"
+                                                       "0000033.omf", 1.5e-11)
+
+
+def test_an_adapter_whose_folders_are_not_read_is_refused(tmp_path):
+    """A drive of an adapter other than oommfc and mumax3c (whose folders
+    tests/test_ubermag_mumax3c.py reads) is refused naming info.json and the adapters
+    that are read."""
     drive = _copy(tmp_path) / "drive-1"
-    _edit_info(drive, adapter="mumax3c")
-    (drive / "ubsky.out").mkdir()
-    with pytest.raises(FormatError, match="ubsky.out") as err:
+    _edit_info(drive, adapter="fidimagc")
+    with pytest.raises(FormatError, match="'adapter': one of oommfc, mumax3c") as err:
         open_run(drive)
-    assert str(drive / INFO_FILE) in str(err.value)
+    assert str(err.value).startswith(str(drive / INFO_FILE))
 
 
 def test_a_wrong_basename_is_refused():
@@ -272,6 +287,36 @@ def test_a_wrong_basename_is_refused():
 # --------------------------------------------------------------------------- micromagneticdata
 
 
+def check_against_micromagneticdata(md, system, tol: float):
+    """Each drive of ``system`` against micromagneticdata's ``Data``: as many frames, every
+    frame of m its field normalised and Ms its norm (within ``tol``), m0 its m0, the
+    driver, a TimeDriver's times its table's t; and the periodic axes, which it drops (its
+    fields' mesh.bc is empty). Returns the ``Data`` (also for
+    tests/test_ubermag_mumax3c.py)."""
+    data = md.Data(system.name, dirname=str(system.parent))
+    for n in range(data.n):
+        drive = data[n]
+        ours = open_run(system / f"drive-{n}")
+        fields = list(drive)
+        assert len(fields) == ours.sizes["t"]
+        for i, field in enumerate(fields):
+            theirs = np.transpose(field.array, (2, 1, 0, 3))  # (x, y, z, c) -> (z, y, x, c)
+            np.testing.assert_allclose(ours.m.isel(t=i).values, _unit(theirs), rtol=0,
+                                       atol=tol)
+            if i == 0:
+                np.testing.assert_allclose(ours.Ms.values, np.linalg.norm(theirs, axis=-1),
+                                           rtol=tol)
+            assert field.mesh.bc == "" and ours.attrs["pbc"] == "xy"
+        np.testing.assert_allclose(ours.m0.values,
+                                   _unit(np.transpose(drive.m0.array, (2, 1, 0, 3))),
+                                   rtol=0, atol=tol)
+        assert ours.attrs["drivers"] == [drive.info["driver"]]
+        if drive.info["driver"] == "TimeDriver":
+            np.testing.assert_allclose(ours.t.values, drive.table.data["t"].to_numpy(),
+                                       rtol=1e-12, atol=0)
+    return data
+
+
 def test_same_frames_and_times_as_micromagneticdata():
     """Against micromagneticdata 0.66 (ubermag's own reader) on the fixture: every frame
     of m is its field normalised, Ms its norm, m0 its m0, the TimeDriver's times its
@@ -279,28 +324,8 @@ def test_same_frames_and_times_as_micromagneticdata():
     empty), the header times (it has only the table's x column) and the joining of a
     MinDriver with a TimeDriver (its CombinedDrive refuses different x)."""
     md = pytest.importorskip("micromagneticdata")
-    data = md.Data("ubsky", dirname=str(SYSTEM.parent))
+    data = check_against_micromagneticdata(md, SYSTEM, 1e-15)
     assert data.n == 2
-    for n in range(data.n):
-        drive = data[n]
-        ours = open_run(SYSTEM / f"drive-{n}")
-        fields = list(drive)
-        assert len(fields) == ours.sizes["t"]
-        for i, field in enumerate(fields):
-            theirs = np.transpose(field.array, (2, 1, 0, 3))  # (x, y, z, c) -> (z, y, x, c)
-            np.testing.assert_allclose(ours.m.isel(t=i).values, _unit(theirs), rtol=0,
-                                       atol=1e-15)
-            if i == 0:
-                np.testing.assert_allclose(ours.Ms.values, np.linalg.norm(theirs, axis=-1),
-                                           rtol=1e-15)
-            assert field.mesh.bc == "" and ours.attrs["pbc"] == "xy"
-        np.testing.assert_allclose(ours.m0.values,
-                                   _unit(np.transpose(drive.m0.array, (2, 1, 0, 3))),
-                                   rtol=0, atol=1e-15)
-        assert ours.attrs["drivers"] == [drive.info["driver"]]
-        if drive.info["driver"] == "TimeDriver":
-            np.testing.assert_allclose(ours.t.values, drive.table.data["t"].to_numpy(),
-                                       rtol=1e-12, atol=0)
     with pytest.raises(ValueError):
         data[0] << data[1]  # iteration vs t: micromagneticdata cannot join them
     assert open_run(SYSTEM).sizes["t"] == 5  # we do, as stages
