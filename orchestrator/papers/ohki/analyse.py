@@ -34,7 +34,11 @@ def _stt_row(p: Point) -> dict:
     free = p.sites(thiele_velocity(tt, alpha=a, stt=stt, gamma=p.units.gamma).velocity)
     case = p.params.get("case", "plate")
     imps = p.study.lattice.impurities
-    row = {"case": case if not imps else f"{case}, dirty (seed {imps[0].seed})",
+    label = case
+    if imps:                      # dirty_plate.toml: A_imp = 0 is its own clean reference
+        label = (f"{case}, dirty (seed {imps[0].seed})" if imps[0].A_imp != 0
+                 else f"{case}, reference for dirty")
+    row = {"case": label,
            "rule": p.study.lattice.dmi, "j_e": float(np.hypot(*d.given_j[:2])),
            "v_s": speed, **p.statics(), "c2": abs(G) / (a * D),
            "v_x": v[0] / speed, "v_y": v[1] / speed, "drift": drift}
@@ -62,9 +66,9 @@ def fig8(inp: FigureInput) -> FigureResult:
     res = FigureResult(table=table, notes=notes)
     if table.empty:
         return res
-    dirty = table[table.case.str.contains("dirty")]
-    table = table[~table.case.str.contains("dirty")]
-    clean = table[(table.case == "plate") & (table.rule == "bloch")]
+    dirty = table[table.case.str.contains("dirty (seed", regex=False)]
+    clean = table[table.case.str.contains("reference for dirty", regex=False)]
+    table = table[~table.case.str.contains("dirty", regex=False)]
     if len(dirty) and len(clean):
         c = clean.iloc[0]
         diff = [math.hypot(r.v_x - c.v_x, r.v_y - c.v_y) / math.hypot(c.v_x, c.v_y)
