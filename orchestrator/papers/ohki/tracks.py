@@ -46,6 +46,7 @@ def _track_row(p: Point) -> dict:
     win = t >= p.in_tau(p.t0) - 1e-9
     row = {"rule": p.study.lattice.dmi, "duration": p.in_tau(p.T), "v_x": v[0], "v_y": v[1],
            "drift": drift, "unsteady": abs(weight * v[1] / v[0]) if v[0] else math.nan,
+           "invariant_sites": v[0] - weight * v[1],               # sites/τ
            "edge_start": float(dist[0]), "edge_end": float(dist[-1]),
            "edge_change": float(dist[win][-1] - dist[win][0]) if win.any() else math.nan,
            "c2": abs(weight), "trajectory": {"t": t.tolist(), "x": p.sites(tr.x.values).tolist(),
@@ -62,7 +63,7 @@ def _track_row(p: Point) -> dict:
                    current=float(np.hypot(*d.given_j[:2])), v_s=vs,
                    table1=(d.xi / a if along else abs(weight)),      # Eqs. 73, 74 (v_s units)
                    thiele=float(p.sites(th.velocity)[0]) / vs,
-                   measured=v[0] / vs, unit="v_s")
+                   measured=v[0] / vs, invariant=row["invariant_sites"] / vs, unit="v_s")
     else:
         c = p.sot()
         th = thiele_velocity(tt, alpha=a, sot=c, confine="y", gamma=p.units.gamma)
@@ -71,7 +72,8 @@ def _track_row(p: Point) -> dict:
         row.update(texture=f"{NAMES[row['rule']]} skyrmion", case="SOT, σ ∥ y",
                    current=float(c["j"]), v_s=math.nan,
                    table1=float(p.sites(th.velocity)[0]) if row["rule"] == "neel" else 0.0,
-                   thiele=float(p.sites(th.velocity)[0]), measured=v[0], unit="sites/τ")
+                   thiele=float(p.sites(th.velocity)[0]), measured=v[0],
+                   invariant=row["invariant_sites"], unit="sites/τ")
     row["ratio"] = row["measured"] / row["table1"] if row["table1"] else math.nan
     return row
 
@@ -108,10 +110,13 @@ def tracks(inp: FigureInput) -> FigureResult:
              None if neel is None else {"v_x (sites/τ)": round(neel.measured, 5),
                                         "J^spin_x/(α𝒟)": round(neel.table1, 5)})
     if neel is not None and bloch is not None:
-        # per unit current, in case the two ran at different currents
-        stop = math.hypot(bloch.v_x, bloch.v_y) / bloch.current / (abs(neel.v_x) / neel.current)
+        # its equilibrium lies near the track's middle, ~10⁵ τ away: its steady velocity
+        # along the track is the invariant v_x − (𝒢/α𝒟)v_y, per unit current against the
+        # Néel skyrmion's; the raw velocity (still drifting across) is listed
+        stop = abs(bloch.invariant) / bloch.current / (abs(neel.v_x) / neel.current)
         res.measured["sot_track_bloch_stops"] = Measured(stop, {
-            "Bloch v (sites/τ)": [round(bloch.v_x, 6), round(bloch.v_y, 6)],
+            "Bloch invariant (sites/τ)": float(f"{bloch.invariant:.3g}"),
+            "Bloch v, still drifting (sites/τ)": [round(bloch.v_x, 6), round(bloch.v_y, 6)],
             "Néel v_x (sites/τ)": round(neel.v_x, 5)})
     else:
         res.measured["sot_track_bloch_stops"] = Measured(None,
