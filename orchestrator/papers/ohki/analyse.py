@@ -71,11 +71,13 @@ def fig8(inp: FigureInput) -> FigureResult:
     table = table[~table.case.str.contains("dirty", regex=False)]
     if len(dirty) and len(clean):
         c = clean.iloc[0]
-        # along the current, as Fig. 8(d) plots v_d against j_e; the transverse part is
-        # reported: an impurity passed on the way deflects the skyrmion while it lasts
-        diff = [abs(r.v_x - c.v_x) / abs(c.v_x) for r in dirty.itertuples()]
-        res.measured["dirty_plate"] = Measured(float(max(diff)), {
+        # along the current and averaged over the realisations, as Fig. 8(d) plots v_d
+        # (the average of 16); each realisation and its transverse part are listed: an
+        # impurity met on the way deflects the skyrmion while it lasts
+        mean = float(dirty.v_x.mean())
+        res.measured["dirty_plate"] = Measured(abs(mean - c.v_x) / abs(c.v_x), {
             "clean v/v_s": [round(c.v_x, 5), round(c.v_y, 5)],
+            "dirty mean v_x/v_s": round(mean, 5),
             "dirty v/v_s": [[round(r.v_x, 5), round(r.v_y, 5)] for r in dirty.itertuples()]})
     else:
         res.measured["dirty_plate"] = Measured(None, why_untested="no clean and dirty plate pair")
