@@ -34,8 +34,9 @@ AT_LEAST = 0.5
 
 
 def _a_imp(p: Point) -> float:
-    """The impurity anisotropy in units of |J|."""
-    return float(p.study.lattice.impurities[0].A_imp) / abs(p.study.lattice.J)
+    """The impurity anisotropy in units of |J| (0 for a study without impurities)."""
+    imps = p.study.lattice.impurities
+    return float(imps[0].A_imp) / abs(p.study.lattice.J) if imps else 0.0
 
 
 def _current(p: Point) -> tuple[str, float]:
