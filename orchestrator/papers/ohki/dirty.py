@@ -39,20 +39,13 @@ def _a_imp(p: Point) -> float:
     return float(imps[0].A_imp) / abs(p.study.lattice.J) if imps else 0.0
 
 
-def _current(p: Point) -> tuple[str, float]:
-    """The drive (``"SOT"`` or ``"STT"``) and its current density (A/m²)."""
-    if "stt" in p.study.drives:
-        return "STT", float(np.hypot(*p.study.drives["stt"].given_j[:2]))
-    return "SOT", float(p.sot()["j"])
-
-
 def _skyrmion_row(p: Point) -> dict:
     tr = p.track
     t = p.in_tau(tr.t.values)
     alive = bool(math.isclose(float(tr.t.values[-1]), float(p.ds.t.values[-1]),
                               rel_tol=1e-9, abs_tol=1e-18))
     v, _ = p.velocity() if alive else (np.array([math.nan, math.nan]), math.nan)
-    drive, j = _current(p)
+    drive, j = p.current()
     name = "Néel skyrmion" if p.study.lattice.dmi == "neel" else "Bloch skyrmion"
     return {"texture": f"{name} ({drive})", "j": j, "A_imp": _a_imp(p),
             "seed": int(p.study.lattice.impurities[0].seed) if p.study.lattice.impurities

@@ -113,6 +113,13 @@ class Point:
     def sot(self) -> dict:
         return rx.sot_of(self.study)
 
+    def current(self) -> tuple[str, float]:
+        """The drive (``"STT"``: paper 002's electron current j_e, or ``"SOT"``: j_s) and
+        its current density (A/m²)."""
+        if "stt" in self.study.drives:
+            return "STT", float(np.hypot(*self.study.drives["stt"].given_j[:2]))
+        return "SOT", float(self.sot()["j"])
+
     def sites(self, v) -> np.ndarray:
         return np.asarray(v, float) / self.units.velocity
 

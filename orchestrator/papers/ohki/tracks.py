@@ -60,7 +60,7 @@ def _track_row(p: Point) -> dict:
                              gamma=p.units.gamma)
         row.update(texture=f"{NAMES[row['rule']]} skyrmion",
                    case="STT, j ∥ x" if along else "STT, j ∥ y",
-                   current=float(np.hypot(*d.given_j[:2])), v_s=vs,
+                   current=p.current()[1], v_s=vs,
                    table1=(d.xi / a if along else abs(weight)),      # Eqs. 73, 74 (v_s units)
                    thiele=float(p.sites(th.velocity)[0]) / vs,
                    measured=v[0] / vs, invariant=row["invariant_sites"] / vs, unit="v_s")
@@ -70,7 +70,7 @@ def _track_row(p: Point) -> dict:
         # Eq. 136 (Néel: J^spin_x/(α𝒟)) or Eq. 128 (Bloch: 0); the confined Thiele value
         # is both (the Bloch skyrmion's J^spin_x vanishes by symmetry)
         row.update(texture=f"{NAMES[row['rule']]} skyrmion", case="SOT, σ ∥ y",
-                   current=float(c["j"]), v_s=math.nan,
+                   current=p.current()[1], v_s=math.nan,
                    table1=float(p.sites(th.velocity)[0]) if row["rule"] == "neel" else 0.0,
                    thiele=float(p.sites(th.velocity)[0]), measured=v[0],
                    invariant=row["invariant_sites"], unit="sites/τ")
