@@ -17,6 +17,7 @@ def _circle(ax, centre, radius, **kw):
     ax.plot(centre[0] + radius * np.cos(phi), centre[1] + radius * np.sin(phi), **kw)
 
 
+@PAPER.draw("bag_cells")
 @PAPER.draw("textures")
 def textures_png(res, axes) -> None:
     """m_z of each relaxed texture with in-plane arrows."""
