@@ -1,5 +1,6 @@
-"""Geometry shapes of a study: box, disk, ellipse, polygon, half-plane, their union,
-intersection and difference, and seeded random sites (impurities).
+"""Geometry shapes of a study: box, disk, ellipse, polygon, regular polygon, half-plane,
+their union, intersection and difference, a petal flower (paper 004), and seeded random
+sites (impurities).
 
 Shapes are prisms through the film (x–y outlines) unless they give a ``z`` range;
 coordinates are in metres from the mesh's lower corner. A cell belongs to a shape
@@ -33,8 +34,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from orchestrator.study.units import to_si
 
-__all__ = ["Shape", "Box", "Disk", "Ellipse", "Polygon", "HalfPlane", "Everything",
-           "Union_", "Intersection", "Difference", "RandomSites"]
+__all__ = ["Shape", "Box", "Disk", "Ellipse", "Polygon", "RegularPolygon", "HalfPlane",
+           "Flower", "Everything", "Union_", "Intersection", "Difference", "RandomSites"]
 
 
 def _length(v) -> float:
@@ -208,6 +209,172 @@ class HalfPlane(_Shape):
         return ((x - self.point[0]) * self.normal[0] + (y - self.point[1]) * self.normal[1]) >= 0
 
 
+def _angle_rad(v) -> float:
+    return to_si(v, "rad")
+
+
+class RegularPolygon(_Shape):
+    """A regular polygon of ``sides`` sides of length ``side`` around ``centre``;
+    ``angle`` (rad, or a string with units) is the direction of its first side's outward
+    normal, counter-clockwise from x (the others follow every 2π/sides).
+
+    A point is inside when it lies on the inner side of every edge line, i.e.
+    ``(r − centre)·n_j ≤ r_in`` for the outward normals n_j, with the inradius
+    ``r_in = side / (2 tan(π/sides))`` (boundary included, to a relative 1e-9 as for
+    :class:`Polygon`).
+
+    Examples
+    --------
+    An equilateral triangle of side 25.4 nm, a vertex pointing down (its first side on top):
+
+    >>> cap = RegularPolygon(centre=["64 nm", "43.5 nm"], sides=3, side="25.4 nm",
+    ...                      angle="90 deg")
+    >>> round(cap.area * 1e18, 2), round(cap.inradius * 1e9, 3)
+    (279.36, 7.332)
+    """
+
+    type: Literal["regular_polygon"] = "regular_polygon"
+    centre: list[float]
+    sides: int = Field(ge=3)
+    side: float = Field(gt=0)
+    angle: float = 0.0
+
+    @field_validator("centre", mode="before")
+    @classmethod
+    def _centre(cls, v):
+        return _lengths(v, (2,))
+
+    @field_validator("side", mode="before")
+    @classmethod
+    def _side(cls, v):
+        return _length(v)
+
+    @field_validator("angle", mode="before")
+    @classmethod
+    def _angle(cls, v):
+        return _angle_rad(v)
+
+    @property
+    def inradius(self) -> float:
+        """Distance from the centre to each side (m)."""
+        return float(self.side / (2 * np.tan(np.pi / self.sides)))
+
+    @property
+    def area(self) -> float:
+        """The polygon's area (m²): n · side · r_in / 2."""
+        return self.sides * self.side * self.inradius / 2
+
+    def normals(self) -> np.ndarray:
+        """The sides' outward unit normals, shape (sides, 2)."""
+        th = self.angle + 2 * np.pi * np.arange(self.sides) / self.sides
+        return np.stack([np.cos(th), np.sin(th)], axis=-1)
+
+    def _xy(self, x, y, z):
+        dx, dy = x - self.centre[0], y - self.centre[1]
+        limit = self.inradius * (1 + 1e-9)
+        inside = np.ones(np.broadcast(dx, dy).shape, bool)
+        for nx, ny in self.normals():
+            inside &= dx * nx + dy * ny <= limit
+        return inside
+
+
+class Flower(_Shape):
+    """Three semi-elliptical petals on the sides of a central equilateral triangle: the
+    nanoflower of paper 004 (Tan et al.; ``shared/papers/notes-004.md`` §2).
+
+    Petal k points along ``angle + k·120°`` (k = 0, 1, 2; by default 90°, 210°, 330°:
+    upper, left-down, right-down); the triangle's sides are perpendicular to the petal
+    directions (its vertices lie between the petals) at the inradius
+    ``r_in = triangle_side / (2√3)``. Petal k is the half of the ellipse with semi-axes
+    ``a`` (along the petal) and ``b`` (across), centred on the middle of side k, that lies
+    outside that side: {s ≥ 0, (s/a)² + (t/b)² ≤ 1} with s, t measured along and across
+    the petal from the side's middle. ``triangle_side`` defaults to ``2b`` (the petals'
+    flat sides make the triangle: the paper's geometry read as in notes §2); a smaller one
+    makes the petals' bases overlap near its vertices. ``petals`` and ``triangle`` select
+    parts (a petal alone as a mask, say).
+
+    The flower is sugar over the primitives: :meth:`parts` returns the
+    :class:`RegularPolygon` and one ``Intersection(Ellipse, HalfPlane)`` per petal, and a
+    point is inside when it is inside any part.
+
+    Examples
+    --------
+    The paper's flower (a = 54 nm, b = 22 nm): area √3/4·(2b)² + 3πab/2.
+
+    >>> f = Flower(centre=["64 nm", "43.5 nm"], a="54 nm", b="22 nm")
+    >>> round(f.area * 1e18, 1)
+    6436.6
+    """
+
+    type: Literal["flower"] = "flower"
+    centre: list[float]
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+    triangle_side: float | None = Field(None, gt=0)
+    angle: float = float(np.pi / 2)
+    petals: list[int] = Field(default_factory=lambda: [0, 1, 2])
+    triangle: bool = True
+
+    @field_validator("centre", mode="before")
+    @classmethod
+    def _centre(cls, v):
+        return _lengths(v, (2,))
+
+    @field_validator("a", "b", "triangle_side", mode="before")
+    @classmethod
+    def _len(cls, v):
+        return None if v is None else _length(v)
+
+    @field_validator("angle", mode="before")
+    @classmethod
+    def _angle(cls, v):
+        return _angle_rad(v)
+
+    @field_validator("petals")
+    @classmethod
+    def _petals(cls, v):
+        if any(k not in (0, 1, 2) for k in v) or len(set(v)) != len(v):
+            raise ValueError(f"petals are distinct numbers among 0, 1, 2 (the petal at "
+                             f"angle + k·120°), got {v!r}")
+        return v
+
+    @property
+    def side(self) -> float:
+        """The central triangle's side (m): ``triangle_side``, default 2b."""
+        return self.triangle_side if self.triangle_side is not None else 2 * self.b
+
+    @property
+    def area(self) -> float:
+        """The area of the parts selected (m²), when they do not overlap (the default
+        triangle side 2b; a smaller side overlaps the petals' bases)."""
+        tri = np.sqrt(3) / 4 * self.side ** 2 if self.triangle else 0.0
+        return float(tri + len(self.petals) * np.pi * self.a * self.b / 2)
+
+    def central_triangle(self) -> RegularPolygon:
+        """The central triangle, its sides' normals along the petals."""
+        return RegularPolygon(centre=self.centre, sides=3, side=self.side, angle=self.angle)
+
+    def petal(self, k: int) -> Intersection:
+        """Petal k as the half of an ellipse beyond side k of the triangle."""
+        th = self.angle + 2 * np.pi * k / 3
+        u = np.array([np.cos(th), np.sin(th)])
+        mid = np.asarray(self.centre) + self.central_triangle().inradius * u
+        return Intersection(shapes=[
+            Ellipse(centre=mid.tolist(), radii=[self.a, self.b], angle=th),
+            HalfPlane(point=mid.tolist(), normal=u.tolist())])
+
+    def parts(self) -> list[_Shape]:
+        """The selected parts: the triangle (if selected), then the petals."""
+        return ([self.central_triangle()] if self.triangle else []) + \
+            [self.petal(k) for k in self.petals]
+
+    def _xy(self, x, y, z):
+        parts = self.parts()
+        if not parts:
+            return np.zeros(np.broadcast(x, y, z).shape, bool)
+        return np.logical_or.reduce([p.contains(x, y, z) for p in parts])
+
+
 class Union_(_Shape):
     """Cells in any of ``shapes``."""
 
@@ -304,8 +471,9 @@ class RandomSites(_Shape):
         return out
 
 
-Shape = Annotated[Union[Everything, Box, Disk, Ellipse, Polygon, HalfPlane, Union_,
-                        Intersection, Difference, RandomSites], Field(discriminator="type")]
+Shape = Annotated[Union[Everything, Box, Disk, Ellipse, Polygon, RegularPolygon, HalfPlane,
+                        Flower, Union_, Intersection, Difference, RandomSites],
+                  Field(discriminator="type")]
 
-for _cls in (Union_, Intersection, Difference, RandomSites):
+for _cls in (Flower, Union_, Intersection, Difference, RandomSites):
     _cls.model_rebuild()
