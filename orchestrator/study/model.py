@@ -64,6 +64,9 @@ DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
 #: json_schema_extra=NEW_FIELD)``).
 NEW_FIELD = {"id_when_default": False}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: the columns a run's manifest.csv gives every point before its swept values
+#: (orchestrator/dispatch/folders.py): a parameter of one of these names would be ambiguous
+_MANIFEST_COLUMNS = ("index", "id", "state", "folder", "duplicate_of")
 
 
 def _q(unit: str):
@@ -654,6 +657,10 @@ class Sweep(_Model):
         for name in self.parameters:
             if not _NAME.match(name):
                 raise ValueError(f"parameter names are identifiers, not {name!r}")
+            if name in _MANIFEST_COLUMNS:
+                raise ValueError(f"parameter name {name!r} is taken: the run's manifest has a "
+                                 f"column of that name ({', '.join(_MANIFEST_COLUMNS)}); "
+                                 "call the parameter something else")
         if self.mode == "zip":
             lengths = {k: len(p.values) for k, p in self.parameters.items()}
             if len(set(lengths.values())) > 1:

@@ -24,7 +24,7 @@ from orchestrator.study.raster import rasterize
 from orchestrator.study.sweep import expand
 
 FOLDER = Path(__file__).resolve().parents[2] / "studies" / "flower"
-STEMS = ["states", "pulse"]
+STEMS = ["states", "pulse", "scan"]
 CENTRE = np.array([64e-9, 43.5e-9])
 
 
@@ -55,12 +55,12 @@ def test_states_put_each_skyrmion_in_its_petal():
     seen = {}
     for p in expand(study):
         init = p.study.initial
-        if p.params["state"] == "empty":
+        if p.params["label"] == "empty":
             assert init.type == "uniform"
             continue
         (sk,) = init.skyrmions
         x, y = sk.centre
-        seen[p.params["state"]] = _petal(x, y)
+        seen[p.params["label"]] = _petal(x, y)
         # the well: 35.62 nm from the centre (the half-ellipse's centroid, 4a/3π beyond
         # the base at the inradius 44/(2√3) nm)
         r = 44 / (2 * math.sqrt(3)) + 4 * 54 / (3 * math.pi)
@@ -75,7 +75,7 @@ def test_states_I_and_II_are_mirror_images():
     # the raster is mirror-exact in x about x = 64 nm (test_flower_shapes.py), so States I
     # and II must start mirror-exact too: the energies of the relaxed states are then equal
     # to rounding, the design's check of the raster and the offset
-    pts = {p.params["state"]: p.study for p in expand(load_study(FOLDER / "states.toml"))}
+    pts = {p.params["label"]: p.study for p in expand(load_study(FOLDER / "states.toml"))}
     x1, y1 = pts["I"].initial.skyrmions[0].centre
     x2, y2 = pts["II"].initial.skyrmions[0].centre
     assert x1 + x2 == pytest.approx(2 * 64e-9, abs=1e-15) and y1 == y2

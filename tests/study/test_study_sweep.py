@@ -231,3 +231,30 @@ def test_sweep_points_have_distinct_ids_and_equal_values_equal_ids():
     by_hand = study(drives=SOT, stages=EVOLVE,
                     materials={"default": {"Ms": 5.8e5, "A": 1.5e-11, "alpha": 0.2}})
     assert point_id(by_hand, "builtin") == ids[1]
+
+
+@pytest.mark.parametrize("name", ["state", "id", "folder", "index", "duplicate_of"])
+def test_a_parameter_may_not_take_a_manifest_columns_name(name, tmp_path):
+    """manifest.csv gives every point index, id, state, folder and duplicate_of before its
+    swept values: a parameter of one of those names would make two columns of one name
+    (a study of paper 004 first called its parameter "state"). The error names the file,
+    the field and what to do."""
+    path = tmp_path / "s.toml"
+    path.write_text(f"""name = "s"
+[mesh]
+n = [4, 4, 1]
+cell = ["1 nm", "1 nm", "1 nm"]
+[materials.default]
+Ms = "580 kA/m"
+A = "15 pJ/m"
+alpha = 0.1
+[[stages]]
+type = "minimize"
+[sweep.parameters.{name}]
+values = [1, 2]
+""")
+    with pytest.raises(StudyError) as err:
+        load_study(path)
+    msg = str(err.value)
+    assert "s.toml" in msg and f"parameter name {name!r} is taken" in msg
+    assert "call the parameter something else" in msg
