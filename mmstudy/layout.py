@@ -7,6 +7,8 @@ A point folder of ``mmstudy run`` (``OUT/<id>/``)::
     params.json     PARAMS_FILE    the swept values (read by analysis.open_runs)
     status.json     STATUS_FILE    state, times, exit status, error, heartbeat
     log.txt         LOG_FILE       the worker's and the solver's output
+    outcome.json    OUTCOME_FILE   the run's outcome (analysis.outcomes), with the
+                                   classifier's parameters (a cache)
     attempts/<n>/   ATTEMPTS_DIR   earlier attempts' files, never deleted
     run.out/        OUTPUT_DIR     the solver's output (below)
 
@@ -34,12 +36,13 @@ from __future__ import annotations
 
 __all__ = ["POINT_FILE", "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "ATTEMPTS_DIR",
            "OUTPUT_DIR", "MANIFEST_FILE", "MANIFEST_CSV", "TABLE_FILE", "SOLVER_LOG",
-           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR", "CHECKPOINT"]
+           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR", "CHECKPOINT", "OUTCOME_FILE"]
 
 POINT_FILE = "point.json"
 PARAMS_FILE = "params.json"
 STATUS_FILE = "status.json"
 LOG_FILE = "log.txt"
+OUTCOME_FILE = "outcome.json"
 ATTEMPTS_DIR = "attempts"
 OUTPUT_DIR = "run.out"
 MANIFEST_FILE = "manifest.json"
