@@ -1,0 +1,96 @@
+"""Paper 004's panels: the relaxed states on the flower, the guiding centre's paths of the
+K_s scan, and the pulse at φ = 30° (path and distance from the centre)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.plots import legend_outside, plot_mz_map
+from orchestrator.papers.flower import PAPER
+from orchestrator.papers.flower.analyse import flower_of
+from orchestrator.study.shapes import RegularPolygon
+
+__all__ = ["fig1_png", "scan_png", "fig2_png"]
+
+NM = 1e-9
+
+
+def _outline(ax, study, **kw) -> None:
+    """The flower's and the cap's outlines (nm), from the study's shapes."""
+    flower = flower_of(study)
+    x0, y0 = flower.centre
+    xs = np.linspace(x0 - 70e-9, x0 + 70e-9, 561)
+    ys = np.linspace(y0 - 50e-9, y0 + 80e-9, 521)
+    X, Y = np.meshgrid(xs, ys)
+    inside = flower.contains(X, Y, 0 * X)
+    style = {"colors": "k", "linewidths": 0.8, **kw}
+    ax.contour(xs / NM, ys / NM, inside.astype(float), levels=[0.5], **style)
+    for r in study.regions:
+        if isinstance(r.shape, RegularPolygon):
+            cap = r.shape.contains(X, Y, 0 * X)
+            ax.contour(xs / NM, ys / NM, cap.astype(float), levels=[0.5],
+                       **{**style, "linestyles": "dashed"})
+    ax.set_aspect("equal")
+
+
+@PAPER.draw("fig1")
+def fig1_png(res, axes) -> None:
+    """m_z of the empty flower and the three states, the cap outlined."""
+    axes = np.atleast_1d(axes)
+    study = res.data["study"]
+    for ax, r in zip(axes, res.table.itertuples()):
+        m = res.data["maps"][r.label]
+        title = r.label if r.label == "empty" else \
+            f"State {r.label}: Q = {r.Q:+.2f}, ΔE = {r.dE_eV:.3f} eV"
+        plot_mz_map(m, ax=ax, colorbar=False, arrows=16, title=title)
+        _outline(ax, study, colors="0.4")
+        ax.set_xlabel("x (nm)")
+        ax.set_ylabel("y (nm)")
+    for ax in axes[len(res.table):]:
+        ax.axis("off")
+
+
+def _paths(ax, study, paths: dict, label) -> None:
+    _outline(ax, study)
+    cmap = __import__("matplotlib").colormaps["viridis"]
+    keys = sorted(paths)
+    for i, k in enumerate(keys):
+        p = paths[k]
+        ax.plot(p.x / NM, p.y / NM, ".-", ms=2, lw=0.8,
+                color=cmap(i / max(len(keys) - 1, 1)), label=label(k))
+    ax.set_xlabel("x (nm)")
+    ax.set_ylabel("y (nm)")
+
+
+@PAPER.draw("scan")
+def scan_png(res, axes) -> None:
+    """The guiding centre's path of every scan run, one panel per φ."""
+    axes = np.atleast_1d(axes)
+    paths = res.data["paths"]
+    for ax, phi in zip(axes, sorted({k[0] for k in paths})):
+        sub = {k[1]: v for k, v in paths.items() if k[0] == phi}
+        outcome = {r.K_s: r.outcome for r in res.table.itertuples()
+                   if np.isclose(r.phi_deg, phi)}
+        _paths(ax, res.data["study"], sub,
+               lambda ks: f"K_s = {ks:.2f} MJ/m³: {outcome.get(ks, '?')}")
+        ax.set_title(f"φ = {phi:g}°")
+        legend_outside(ax)
+
+
+@PAPER.draw("fig2")
+def fig2_png(res, axes) -> None:
+    """The pulse at φ = 30°: path on the flower, and d(t) with the pulse shaded."""
+    ax1, ax2 = np.atleast_1d(axes)[:2]
+    paths = res.data["paths"]
+    outcome = {r.K_s: r.outcome for r in res.table.itertuples()}
+    _paths(ax1, res.data["study"], paths,
+           lambda ks: f"K_s = {ks:.2f} MJ/m³: {outcome.get(ks, '?')}")
+    legend_outside(ax1)
+    for ks in sorted(paths):
+        p = paths[ks]
+        ax2.plot(p.t / 1e-9, p.d / NM, label=f"K_s = {ks:.2f} MJ/m³")
+    tmax = max(float(p.t.max()) for p in paths.values()) / 1e-9
+    ax2.axvspan(0, min(res.data["pulse_ns"], tmax), color="0.9", zorder=0)
+    ax2.set_xlabel("t (ns)")
+    ax2.set_ylabel("distance from the flower's centre (nm)")
+    ax2.legend()
