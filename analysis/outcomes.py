@@ -1,4 +1,4 @@
-"""Which well did the skyrmion end in: the outcome of a run, and its ``outcome.json`` cache.
+"""Which well did the skyrmion end in: the outcome of a run (a label, where, settled or not).
 
 :func:`classify` labels a finished run (``analysis.open_run``) by where its skyrmion is
 at the last frame (design 004, §4.1), for any "which well did it end in" study:
@@ -16,40 +16,32 @@ at the last frame (design 004, §4.1), for any "which well did it end in" study:
    quality flag, not part of the label.
 
 Wells whose capture disks (or masks) overlap are refused, so "exactly one" is never
-ambiguous. :func:`write_outcome` / :func:`read_outcome` keep an :class:`Outcome` in the
-point folder's ``outcome.json`` (:data:`mmstudy.layout.OUTCOME_FILE`) with the parameters
-that produced it; a read with other parameters returns None (recompute).
+ambiguous. An adaptive sweep caches outcomes in each point folder's ``outcome.json``
+(:func:`orchestrator.dispatch.refine.outcome`, the classifier ``well`` of
+:mod:`orchestrator.dispatch.classifiers`), keyed by the classifier's parameters.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import math
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from analysis.atomic import atomic_open
 from analysis.detection import find_objects
 from analysis.periodic import minimum_image
 from analysis.tracking import count_in_mask, track
-from mmstudy.layout import OUTCOME_FILE
 
-__all__ = ["Outcome", "classify", "write_outcome", "read_outcome",
-           "DISAPPEAR", "ELSEWHERE", "BLOCK"]
+__all__ = ["Outcome", "classify", "DISAPPEAR", "ELSEWHERE", "BLOCK"]
 
 DISAPPEAR = "Disappear"
 ELSEWHERE = "Elsewhere"
 BLOCK = "Block"
-#: Bumped when the rules change, so that every cached outcome is recomputed.
-_VERSION = 1
 
 Well = tuple[float, float] | np.ndarray | xr.DataArray
 
@@ -231,36 +223,3 @@ def classify(
             dist = np.hypot(mine.x_u - end.x_u, mine.y_u - end.y_u)
             settled = bool(dist.max() < static_distance)
     return Outcome(label, well, float(final.Q.iloc[0]), x, y, disp, settled)
-
-
-def _normal(params: Mapping[str, Any]) -> Any:
-    """``params`` as JSON reads it back (tuples become lists, keys sorted)."""
-    return json.loads(json.dumps(dict(params), sort_keys=True))
-
-
-def write_outcome(folder: str | os.PathLike, outcome: Outcome, params: Mapping[str, Any]) -> Path:
-    """Store ``outcome`` and the classifier's ``params`` (JSON-ready) in ``<folder>/outcome.json``.
-
-    ``params`` should hold every argument of :func:`classify` (wells, initial, capture, ...)
-    so that changing any of them invalidates the cache. Written atomically, replacing an
-    earlier file. Returns the file's path.
-    """
-    path = Path(folder) / OUTCOME_FILE
-    doc = {"version": _VERSION, "params": _normal(params), "outcome": outcome.to_json()}
-    with atomic_open(path, "w", overwrite=True) as fh:
-        json.dump(doc, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-    return path
-
-
-def read_outcome(folder: str | os.PathLike, params: Mapping[str, Any]) -> Outcome | None:
-    """The cached outcome of ``folder``, or None when it is missing, unreadable, or was
-    computed with other ``params`` (or an older version of the rules)."""
-    path = Path(folder) / OUTCOME_FILE
-    try:
-        doc = json.loads(path.read_text())
-        if doc.get("version") != _VERSION or doc.get("params") != _normal(params):
-            return None
-        return Outcome.from_json(doc["outcome"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None

@@ -333,16 +333,30 @@ def run(
     them all. Points already done are skipped; failed ones are rerun only with
     --retry-failed; interrupted ones are rerun, their earlier files kept in
     OUT/<id>/attempts/<n>/. Ctrl-C and SIGTERM keep finished points and mark running
-    ones interrupted. Exit status: 0 all done, 1 some failed, 2 bad study or options,
-    130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
+    ones interrupted. A study with a \\[sweep.refine] section runs generations: the coarse
+    grid, then the midpoints where the outcome changes, until none is added (each
+    generation is printed). Exit status: 0 all done, 1 some failed, 2 bad study or
+    options, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
     """
     from orchestrator.dispatch.run import Terminated, plan_study, run_study
 
+    def generation(g: int, points) -> None:
+        name = plan.refine.lattice.parameter
+        values = ", ".join(str(p.point.given[name]) for p in points)
+        typer.echo(f"generation {g}: {len(points)} new point(s), {name} = {values}")
+
     try:
         plan = plan_study(study, backend=backend, out=out)
+        if plan.refine is not None:
+            added = plan.refine.added
+            typer.echo(f"refining along {plan.refine.lattice.parameter}: "
+                       f"{plan.refine.coarse} coarse point(s)"
+                       + (f" + {sum(added)} midpoint(s) in {len(added)} generation(s) "
+                          "from the outcomes so far" if added else ""))
         summary = run_study(None, plan=plan, jobs=jobs, retry_failed=retry_failed,
                             scheduler=scheduler, cluster=cluster, progress=not quiet,
-                            force=force, share_relaxed=share_relaxed)
+                            force=force, share_relaxed=share_relaxed,
+                            on_generation=generation)
     except _study_errors() as err:
         _fail(err)
     except KeyboardInterrupt as err:  # before any point started: nothing to keep

@@ -19,11 +19,10 @@ import pytest
 import xarray as xr
 
 from analysis import open_run, write_ovf
-from analysis.outcomes import Outcome, classify, read_outcome, write_outcome
+from analysis.outcomes import Outcome, classify
 from analysis.texture_library import chiral_droplet
 from analysis.texture_ops import compose
 from analysis.textures import as_dataarray, cell_centres, skyrmion, skyrmionium
-from mmstudy.layout import OUTCOME_FILE
 
 H = 1e-9
 N = 64
@@ -207,9 +206,6 @@ def test_bad_wells_are_refused():
 # --------------------------------------------------------------------------- outcome.json
 
 
-PARAMS = {"wells": {k: list(v) for k, v in WELLS.items()}, "initial": "A",
-          "capture": CAPTURE, "static_distance": 1e-9, "window": 0.5e-9}
-
 
 def test_outcome_json_is_strict_json_and_round_trips():
     for o in (classify(journey(WELLS["B"]), WELLS, **KW),
@@ -219,8 +215,8 @@ def test_outcome_json_is_strict_json_and_round_trips():
         assert back.to_json() == o.to_json()
 
 
-def test_cache_round_trip_on_an_opened_run_and_invalidation(tmp_path):
-    # a run on disk in the mumax3 layout, read back with open_run (float32 snapshots)
+def _run_on_disk(tmp_path):
+    """A run on disk in the mumax3 layout (float32 snapshots): A → between → C, C, C."""
     out = tmp_path / "point" / "run.out"
     out.mkdir(parents=True)
     # t = 0 … 1 ns; the window (t ≥ 0.5 ns) holds the last three frames, all at C
@@ -228,22 +224,33 @@ def test_cache_round_trip_on_an_opened_run_and_invalidation(tmp_path):
         write_ovf(out / f"m{i:06d}.ovf", sk(c)[None], cell=(H, H, H), title="m",
                   time=i * 0.25e-9, labels=["m_x", "m_y", "m_z"], units="1",
                   representation="bin4")
-    o = classify(open_run(out), WELLS, **KW)
+    return out
+
+
+def test_an_opened_run_on_disk(tmp_path):
+    o = classify(open_run(_run_on_disk(tmp_path)), WELLS, **KW)
     assert (o.label, o.settled) == ("C", True)
-    folder = tmp_path / "point"
-    assert read_outcome(folder, PARAMS) is None  # nothing cached yet
-    path = write_outcome(folder, o, PARAMS)
-    assert path == folder / OUTCOME_FILE
-    assert read_outcome(folder, PARAMS) == o
-    # the same parameters written differently (tuples, key order) still match
-    same = {**dict(reversed(list(PARAMS.items()))), "wells": WELLS}
-    assert read_outcome(folder, same) == o
-    # changed parameters invalidate the cache
-    assert read_outcome(folder, {**PARAMS, "capture": 12e-9}) is None
-    assert read_outcome(folder, {**PARAMS, "initial": "B"}) is None
-    # rewriting replaces it; a corrupt file reads as no cache
-    write_outcome(folder, o, {**PARAMS, "capture": 12e-9})
-    assert read_outcome(folder, {**PARAMS, "capture": 12e-9}) == o
-    assert read_outcome(folder, PARAMS) is None
-    (folder / OUTCOME_FILE).write_text("{not json")
-    assert read_outcome(folder, PARAMS) is None
+
+
+def test_the_well_classifier_of_adaptive_sweeps(tmp_path):
+    """``well`` (orchestrator/dispatch/classifiers.py) reads the point folder, takes wells
+    as points with units or as study shapes, and caches its record in outcome.json through
+    the sweep's one cache (orchestrator.dispatch.refine.outcome)."""
+    from orchestrator.dispatch.classifiers import well
+    from orchestrator.dispatch.refine import outcome
+
+    folder = _run_on_disk(tmp_path)
+    as_points = {"wells": {k: [f"{v[0] * 1e9:g} nm", f"{v[1] * 1e9:g} nm"]
+                           for k, v in WELLS.items()},
+                 "initial": "A", "capture": "10 nm", "window": "0.5 ns"}
+    rec = well(folder, as_points)
+    assert rec["label"] == "C" and rec["settled"] is True
+    # the same wells as disks (shapes): the same outcome
+    as_shapes = {**as_points, "wells": {k: {"type": "disk", "centre": list(v),
+                                            "radius": CAPTURE} for k, v in WELLS.items()}}
+    assert well(folder, as_shapes)["label"] == "C"
+    # through the cache: written once, read back, recomputed for other parameters
+    assert outcome(folder, "well", as_points) == "C"
+    assert outcome(folder, "well", {**as_points, "initial": "C"}) == "Block"
+    with pytest.raises(RuntimeError, match="wells"):
+        outcome(folder, "well", {"initial": "A"})

@@ -12,6 +12,8 @@ point's content hash, :meth:`orchestrator.study.sweep.Point.id`)::
     <out>/<id>/log.txt       the solver's output (and the worker's, if it crashed)
     <out>/<id>/status.json   state, backend, solver, host, pid, start/finish, wall time, error
     <out>/<id>/run.out/      the solver's output, a run folder analysis.open_run reads
+    <out>/<id>/outcome.json  an adaptive sweep's label of the point, with the classifier's name
+                             and parameters (a cache: orchestrator/dispatch/refine.py)
     <out>/<id>/attempts/<n>/ earlier attempts' files, moved aside before a rerun
     <out>/<id>/.writer.lock  flock'ed by the process writing the point (freed when it dies)
 

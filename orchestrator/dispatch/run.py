@@ -17,6 +17,10 @@ at a time may write a point folder (its writer lock, :func:`~orchestrator.dispat
 folders.hold_point`). An output folder holding another study's manifest is refused
 unless ``force`` (the old manifest is then kept as ``manifest.<n>.json``).
 
+Adaptive sweeps (``[sweep.refine]``, :mod:`orchestrator.dispatch.refine`): the plan holds
+the coarse points and the midpoints the folders' outcomes call for; :func:`run_study`
+runs generation after generation until no midpoint is added.
+
 Stopping: Ctrl-C (SIGINT) and SIGTERM (``kill``, ``timeout``, a batch system's wall-time
 limit) both stop launching, keep every finished point, mark the running ones
 ``interrupted`` and leave the manifest agreeing with each ``status.json``; the exit
@@ -43,9 +47,9 @@ import dataclasses
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mmstudy.layout import RELAXED_DIR
 from orchestrator.backends.base import (AUTO_ORDER, BACKENDS, Backend, SolverNotFound,
@@ -59,6 +63,9 @@ from orchestrator.study.echo import scale_record
 from orchestrator.study.load import StudyError, load_study
 from orchestrator.study.model import Study
 from orchestrator.study.sweep import Point, expand, study_data
+
+if TYPE_CHECKING:
+    from orchestrator.dispatch.refine import Refinement
 
 __all__ = ["PlannedPoint", "Plan", "RunSummary", "OutputLocked", "OtherStudy", "Terminated",
            "plan_study", "run_study", "render_scripts", "default_out", "resolve_backend"]
@@ -117,6 +124,8 @@ class Plan:
     points: list[PlannedPoint]
     #: the shared relaxed-state folder (orchestrator/backends/relaxed_store.py), if any
     relaxed: Path | None = None
+    #: the adaptive sweep's state ([sweep.refine]; orchestrator/dispatch/refine.py)
+    refine: Refinement | None = None
 
     @property
     def unique(self) -> list[PlannedPoint]:
@@ -129,7 +138,30 @@ class Plan:
                 "backend": self.backend.name,
                 "parameters": list(sweep.parameters) if sweep else [],
                 "mode": sweep.mode if sweep else None, "points_total": len(self.points),
-                "points_distinct": len(self.unique)}
+                "points_distinct": len(self.unique),
+                **({"refine": self.refine.header(self)} if self.refine else {})}
+
+    def add(self, points: list[Point]) -> list[PlannedPoint]:
+        """Check ``points`` against the backend, give them ids, folders and duplicates,
+        append them and return them.
+
+        Raises
+        ------
+        UnsupportedFeature
+            If a point needs a feature the backend lacks.
+        """
+        for p in points:
+            where = ", ".join(f"{k} = {v!r}" for k, v in p.given.items())
+            self.backend.check(p.study, source=self.source
+                               + (f" (sweep point {p.index}: {where})" if where else ""))
+        first = {pp.id: pp.index for pp in self.unique}
+        new = []
+        for p in points:
+            pid = p.id(self.backend.name)
+            new.append(PlannedPoint(p, pid, self.out / pid, duplicate_of=first.get(pid)))
+            first.setdefault(pid, p.index)
+        self.points += new
+        return new
 
     def sync_duplicates(self) -> None:
         """Give each duplicate its original's state."""
@@ -187,7 +219,7 @@ class RunSummary:
                 f"stopped by {signal.Signals(self.signum).name}"
             out.append(f"{how}: finished points are kept; run the same command again "
                        "to resume")
-        return out
+        return out + (plan.refine.lines(plan) if plan.refine else [])
 
 
 def default_out(study: Study, cwd: str | os.PathLike | None = None) -> Path:
@@ -230,7 +262,9 @@ def resolve_backend(name: str | Backend, points: list[Point]) -> Backend:
 
 def plan_study(study: Study | str | os.PathLike, *, backend: str | Backend | None = None,
                out: str | os.PathLike | None = None) -> Plan:
-    """Load, expand and check a study; nothing is written.
+    """Load, expand and check a study; nothing is written (but, for an adaptive sweep,
+    the outcome caches of its finished points: its refined points are those the folders'
+    outcomes call for, :func:`orchestrator.dispatch.refine.refine_plan`).
 
     Parameters
     ----------
@@ -256,18 +290,14 @@ def plan_study(study: Study | str | os.PathLike, *, backend: str | Backend | Non
         study = load_study(study)
     points = expand(study, source=source, base_dir=base_dir)
     chosen = resolve_backend(backend or study.run.backend, points)
-    for p in points:
-        where = ", ".join(f"{k} = {v!r}" for k, v in p.given.items())
-        chosen.check(p.study, source=source + (f" (sweep point {p.index}: {where})" if where else ""))
     out_dir = Path(out) if out is not None else default_out(study)
-    out_dir = out_dir.absolute()
-    planned: list[PlannedPoint] = []
-    first: dict[str, int] = {}
-    for p in points:
-        pid = p.id(chosen.name)
-        planned.append(PlannedPoint(p, pid, out_dir / pid, duplicate_of=first.get(pid)))
-        first.setdefault(pid, p.index)
-    return Plan(study, source, chosen, out_dir, planned)
+    plan = Plan(study, source, chosen, out_dir.absolute(), [])
+    plan.add(points)
+    if study.sweep is not None and study.sweep.refine is not None:
+        from orchestrator.dispatch.refine import refine_plan
+
+        refine_plan(plan, base_dir=base_dir)
+    return plan
 
 
 @contextlib.contextmanager
@@ -344,7 +374,8 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
               jobs: int | None = None, out: str | os.PathLike | None = None,
               retry_failed: bool = False, scheduler: str | None = None, cluster: bool = False,
               progress: bool = True, plan: Plan | None = None,
-              force: bool = False, share_relaxed: bool | str | os.PathLike = False
+              force: bool = False, share_relaxed: bool | str | os.PathLike = False,
+              on_generation: Callable[[int, list[PlannedPoint]], None] | None = None
               ) -> RunSummary:
     """Run every point of a study (see the module docstring for resuming).
 
@@ -376,6 +407,9 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
         and share the state (built-in solver; :mod:`orchestrator.backends.relaxed_store`):
         True keeps the states in ``OUT/relaxed/``, a path there (several studies may share
         one folder). Recorded in each new point's ``point.json``.
+    on_generation : callable, optional
+        For an adaptive sweep, ``on_generation(g, points)`` before generation g (1, 2,
+        ...) runs its new points.
 
     Returns
     -------
@@ -402,7 +436,7 @@ def run_study(study: Study | str | os.PathLike, *, backend: str | Backend | None
             summary = _run_study(study, backend=backend, jobs=jobs, out=out,
                                  retry_failed=retry_failed, scheduler=scheduler, cluster=cluster,
                                  progress=progress, plan=plan, force=force,
-                                 share_relaxed=share_relaxed)
+                                 share_relaxed=share_relaxed, on_generation=on_generation)
         except KeyboardInterrupt as err:
             if seen and not isinstance(err, Terminated):
                 raise Terminated(*err.args) from None
@@ -434,7 +468,7 @@ def _sigterm_as_interrupt(seen: list[int]) -> Iterator[None]:
 
 
 def _run_study(study, *, backend, jobs, out, retry_failed, scheduler, cluster, progress, plan,
-               force, share_relaxed) -> RunSummary:
+               force, share_relaxed, on_generation) -> RunSummary:
     from orchestrator.dispatch.cluster import check_cluster, open_client
     from orchestrator.dispatch.progress import SweepProgress
 
@@ -461,8 +495,17 @@ def _run_study(study, *, backend, jobs, out, retry_failed, scheduler, cluster, p
     try:
         with _locked(plan.out):
             _check_manifest(plan, force)
-            return _run_points(plan, jobs, retry_failed, client, cluster, progress, info,
-                               SweepProgress)
+
+            def run_points(plan: Plan, retry: bool) -> RunSummary:
+                return _run_points(plan, jobs, retry, client, cluster, progress, info,
+                                   SweepProgress)
+
+            if plan.refine is None:
+                return run_points(plan, retry_failed)
+            from orchestrator.dispatch.refine import run_generations
+
+            return run_generations(plan, run_points, retry_failed=retry_failed,
+                                   on_generation=on_generation)
     finally:
         if client is not None:
             with _quiet_dask():

@@ -19,7 +19,8 @@ Sections (see ``studies/README.md`` for a complete file):
 ``initial``    uniform, random, skyrmions (centre, radius, polarity, helicity), textures of
                the library (kπ skyrmions, antiskyrmions, vortices, droplets, bags), OVF file
 ``stages``     minimise, relax, evolve (duration, save schedule, integrator)
-``sweep``      parameters (grid product or zipped lists) and values derived from them
+``sweep``      parameters (grid product or zipped lists) and values derived from them;
+               ``refine``: an adaptive sweep, bisecting where the outcome changes
 ``units``      optional scale (A, D, Ms) of paper 003's reduced units: values may then be
                written as ``"0.1 L_D"``, ``"0.6 B_D"``, ``"-0.3 K_D"``, ``"0.02 v_D"``,
                ``"100 t_D"`` (:func:`orchestrator.study.units.reduced_scale`)
@@ -54,7 +55,8 @@ __all__ = ["Study", "MeshSpec", "Region", "Material", "DMISpec", "Energy", "Driv
            "Constant", "Pulse", "Train", "Expression", "Thermal", "Initial", "Uniform",
            "Random", "Skyrmions", "SkyrmionSpec", "Textures", "TextureSpec", "FromFile",
            "Stage", "Minimize", "Relax",
-           "Evolve", "Sweep", "SweepParameter", "UnitsScale", "GAMMA0", "DMI_CLASSES", "NEW_FIELD"]
+           "Evolve", "Sweep", "SweepParameter", "Refine", "UnitsScale", "GAMMA0", "DMI_CLASSES",
+           "NEW_FIELD"]
 
 DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
 #: The mark of a field added after points were first run: at its default value it is left
@@ -644,13 +646,35 @@ class SweepParameter(_Model):
         return [v] if isinstance(v, str) else v
 
 
+class Refine(_Model):
+    """An adaptive sweep (``[sweep.refine]``, :mod:`orchestrator.dispatch.refine`): along
+    ``parameter``, one line per value of the other parameters, the interval between two
+    neighbours whose ``outcome`` labels differ is bisected on the lattice
+    ``values[0] + k·step`` until the neighbours are one step apart.
+
+    ``step`` and ``period`` are numbers in the parameter's unit (or quantities written in
+    it); with ``period`` the last value's interval wraps to the first + period.
+    ``outcome`` names a classifier of ``orchestrator.dispatch.refine.CLASSIFIERS`` and
+    ``classify`` its parameters; ``max_points`` (default 4 × the coarse count) bounds the
+    sweep's points.
+    """
+
+    parameter: str
+    step: float | str
+    period: float | str | None = None
+    outcome: str
+    classify: dict[str, Any] = Field(default_factory=dict)
+    max_points: int | None = Field(None, ge=1)
+
+
 class Sweep(_Model):
     """Parameters combined as a grid (product) or zipped (equal-length lists), and
-    study fields derived from them by expressions."""
+    study fields derived from them by expressions; ``refine`` makes it adaptive."""
 
     mode: Literal["grid", "zip"] = "grid"
     parameters: dict[str, SweepParameter] = Field(min_length=1)
     derived: dict[str, str] = Field(default_factory=dict)
+    refine: Refine | None = Field(None, json_schema_extra=NEW_FIELD)
 
     @model_validator(mode="after")
     def _check(self):
@@ -673,6 +697,13 @@ class Sweep(_Model):
             if unknown:
                 raise ValueError(f"derived {path!r} uses {', '.join(sorted(unknown))}, which "
                                  f"are not sweep parameters ({', '.join(self.parameters)})")
+        if self.refine is not None:
+            if self.mode == "zip" and len(self.parameters) > 1:
+                raise ValueError("refine: an adaptive sweep needs mode = \"grid\" (one line "
+                                 f"along {self.refine.parameter} per value of the others)")
+            from orchestrator.study.sweep import lattice  # (sweep.py imports this module)
+
+            lattice(self)  # the parameter, the step, the period, the coarse values
         return self
 
 

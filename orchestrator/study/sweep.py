@@ -28,6 +28,15 @@ Examples
 [(0.0, 10000000000.0), (0.0, 30000000000.0), (1.5707963267948966, 10000000000.0), (1.5707963267948966, 30000000000.0)]
 >>> pts[3].study.drives["sot"].direction[1], len({p.id("builtin") for p in pts})
 (1.0, 4)
+
+An adaptive sweep (``[sweep.refine]``, :mod:`orchestrator.dispatch.refine`) adds points
+on the lattice ``values[0] + k·step`` of one parameter (:func:`lattice`), each written as
+the decimal text a uniform grid of that step would hold, so that it is the same float
+and hence the same point id (:func:`expand_at`):
+
+>>> lat = Lattice("theta", Decimal(0), Decimal(15), "deg", None)
+>>> lat.index("30 deg"), lat.value(3)
+(2, '45 deg')
 """
 
 from __future__ import annotations
@@ -39,6 +48,8 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +58,16 @@ from pydantic import BaseModel
 from orchestrator.study.expressions import evaluate
 from orchestrator.study.lattice import derived_keys
 from orchestrator.study.load import StudyError, validate_study
-from orchestrator.study.model import FromFile, Study
+from orchestrator.study.model import FromFile, Study, Sweep
 from orchestrator.study.units import (lattice_scale, reduced_scale, substitute_reduced,
                                       unit_registry)
 
-__all__ = ["Point", "expand", "set_path", "point_id", "physics_data", "study_data"]
+__all__ = ["Point", "expand", "expand_at", "set_path", "point_id", "physics_data",
+           "study_data", "Lattice", "lattice"]
 
 _NUMBER_FIRST = re.compile(r"^\s*[-+]?(\d|\.\d)")
+#: a value as written: a decimal number, then its unit (if any)
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,9 +244,7 @@ def expand(study: Study, *, source: str = "<study>",
         return [point]
     names = list(study.sweep.parameters)
     columns = []
-    scale = (reduced_scale(study.units.reduced) if study.units else
-             lattice_scale(study.lattice.units) if study.lattice else contextlib.nullcontext())
-    with scale:  # swept values may be written in the study's reduced or lattice units
+    with _scale(study):  # swept values may be written in the study's reduced or lattice units
         for name in names:
             par = study.sweep.parameters[name]
             try:
@@ -241,26 +253,202 @@ def expand(study: Study, *, source: str = "<study>",
                 raise StudyError(source, [f"sweep.parameters.{name}.values: {err}"]) from None
     combos = (itertools.product(*columns) if study.sweep.mode == "grid"
               else zip(*columns))
-    points = []
-    for index, combo in enumerate(combos):
-        given = {n: c[0] for n, c in zip(names, combo)}
-        params = {n: c[1] for n, c in zip(names, combo)}
-        data = json.loads(json.dumps(base))
-        where = ", ".join(f"{k} = {v!r}" for k, v in given.items())
+    return [_point(study, base, index, dict(zip(names, combo)), source, base_dir)
+            for index, combo in enumerate(combos)]
+
+
+def expand_at(study: Study, values: Sequence[Mapping[str, Any]], *, start: int = 0,
+              source: str = "<study>", base_dir: str | os.PathLike | None = None
+              ) -> list[Point]:
+    """The points of ``study``'s sweep at the given values: one mapping per point, every
+    parameter's value as written (a :attr:`Point.given`, or :meth:`Lattice.value`),
+    indexed from ``start`` (the refined points of an adaptive sweep).
+
+    Raises
+    ------
+    StudyError
+        As :func:`expand`.
+    """
+    if study.sweep is None:
+        raise ValueError("expand_at needs a study with a sweep")
+    base = study_data(study)
+    base.pop("sweep", None)
+    pars = study.sweep.parameters
+    with _scale(study):
         try:
-            for name in names:
-                for path in study.sweep.parameters[name].set:
-                    set_path(data, path, given[name])
-            for path, expr in study.sweep.derived.items():
-                set_path(data, path, evaluate(expr, params))
-        except (KeyError, ValueError) as err:
-            why = err.args[0] if isinstance(err, KeyError) and err.args else err  # unquoted
-            raise StudyError(source, [f"sweep point {index} ({where}): {why}"]) from None
-        point_study = validate_study(data, source=f"{source} (sweep point {index}: {where})",
-                                     base_dir=base_dir or Path.cwd())
-        points.append(Point(index, params, given, point_study))
-        _check_files(points[-1], f"{source} (sweep point {index}: {where})")
-    return points
+            combos = [{n: _numeric(v[n], pars[n].unit) for n in pars} for v in values]
+        except Exception as err:
+            raise StudyError(source, [f"sweep.parameters: {err}"]) from None
+    return [_point(study, base, start + i, combo, source, base_dir)
+            for i, combo in enumerate(combos)]
+
+
+def _scale(study: Study):
+    """The context in which swept values written in the study's reduced or lattice units
+    are read."""
+    return (reduced_scale(study.units.reduced) if study.units else
+            lattice_scale(study.lattice.units) if study.lattice else contextlib.nullcontext())
+
+
+def _point(study: Study, base: dict[str, Any], index: int, combo: dict[str, tuple[Any, Any]],
+           source: str, base_dir: str | os.PathLike | None) -> Point:
+    """The point ``index``: ``combo`` maps each parameter to (as written, SI value)."""
+    given = {n: c[0] for n, c in combo.items()}
+    params = {n: c[1] for n, c in combo.items()}
+    data = json.loads(json.dumps(base))
+    where = ", ".join(f"{k} = {v!r}" for k, v in given.items())
+    try:
+        for name in combo:
+            for path in study.sweep.parameters[name].set:
+                set_path(data, path, given[name])
+        for path, expr in study.sweep.derived.items():
+            set_path(data, path, evaluate(expr, params))
+    except (KeyError, ValueError) as err:
+        why = err.args[0] if isinstance(err, KeyError) and err.args else err  # unquoted
+        raise StudyError(source, [f"sweep point {index} ({where}): {why}"]) from None
+    point_study = validate_study(data, source=f"{source} (sweep point {index}: {where})",
+                                 base_dir=base_dir or Path.cwd())
+    point = Point(index, params, given, point_study)
+    _check_files(point, f"{source} (sweep point {index}: {where})")
+    return point
+
+
+@dataclasses.dataclass(frozen=True)
+class Lattice:
+    """The lattice ``origin + k·step`` of a refined parameter (``[sweep.refine]``), in
+    the unit its values are written in (decimal arithmetic: no rounding).
+
+    Attributes
+    ----------
+    parameter : str
+    origin, step : Decimal
+        ``values[0]`` and the step, in ``unit``.
+    unit : str or None
+        The unit text of the values (``None``: plain numbers).
+    period : int or None
+        The period in steps (``None``: not periodic).
+    """
+
+    parameter: str
+    origin: Decimal
+    step: Decimal
+    unit: str | None
+    period: int | None
+
+    def index(self, value: Any) -> int:
+        """k of ``value`` (as written, or a plain number in the unit).
+
+        Raises
+        ------
+        ValueError
+            If the value is not on the lattice, or not in its unit.
+        """
+        number, unit = _decimal(value, self.unit)
+        if unit != self.unit:
+            raise ValueError(f"{value!r} is not in the unit of {self.parameter}'s values "
+                             f"({self.unit or 'plain numbers'})")
+        k = (number - self.origin) / self.step
+        if k != k.to_integral_value():
+            raise ValueError(f"the value {self.text(number)} of {self.parameter} is not on the "
+                             f"lattice values[0] + k·step = {self.text(self.origin)} + "
+                             f"k·{self.text(self.step)}")
+        return int(k)
+
+    def value(self, k: int) -> Any:
+        """The value at ``k`` as a study writes it: ``"<origin + k·step> <unit>"`` (decimal
+        text), or a number for a parameter without a unit."""
+        number = self.origin + k * self.step
+        if self.unit:
+            return self.text(number)
+        return int(number) if number == number.to_integral_value() else float(_plain(number))
+
+    def text(self, number: Decimal) -> str:
+        """``number`` as decimal text with the unit."""
+        return _plain(number) + (f" {self.unit}" if self.unit else "")
+
+
+def _plain(number: Decimal) -> str:
+    """Decimal text without exponent or trailing zeros (``'18'``, ``'0.26'``)."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _decimal(value: Any, unit: str | None) -> tuple[Decimal, str | None]:
+    """(number, unit text) of a value as written; a plain number takes ``unit``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int):
+        return Decimal(value), unit
+    if isinstance(value, float):
+        return Decimal(repr(value)), unit
+    m = _QUANTITY.match(value) if isinstance(value, str) else None
+    if m is None:
+        raise ValueError(f"{value!r} is not a number or a quantity")
+    try:
+        return Decimal(m.group(1)), (" ".join(m.group(2).split()) or None)
+    except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
+        raise ValueError(f"{value!r} is not a number") from None
+
+
+def lattice(sweep: Sweep) -> Lattice:
+    """The lattice of ``sweep.refine`` (which must be set), checked against the coarse
+    values.
+
+    Raises
+    ------
+    ValueError
+        Naming the field (``refine.parameter``, ``refine.step``, ``refine.period``): an
+        unknown parameter, values not in one unit, a coarse value off the lattice, a period
+        that is not a whole number of steps or that the coarse values do not fit in.
+    """
+    ref = sweep.refine
+    par = sweep.parameters.get(ref.parameter)
+    if par is None:
+        raise ValueError(f"refine.parameter: no sweep parameter {ref.parameter!r} "
+                         f"(parameters: {', '.join(sweep.parameters)})")
+    try:
+        numbers = [_decimal(v, par.unit) for v in par.values]
+    except ValueError as err:
+        raise ValueError(f"refine.parameter: {ref.parameter} is refined on a lattice, so its "
+                         f"values must be numbers: {err}") from None
+    units = {u for _, u in numbers}
+    if len(units) > 1:
+        raise ValueError(f"refine.parameter: write the values of {ref.parameter} in one unit "
+                         f"(found {', '.join(sorted(str(u) for u in units))})")
+    unit = units.pop()
+    step = _in_unit(ref.step, unit, "step", ref.parameter)
+    lat = Lattice(ref.parameter, numbers[0][0], step, unit, None)
+    try:
+        ks = [lat.index(v) for v in par.values]
+    except ValueError as err:
+        raise ValueError(f"refine.step: {err}") from None
+    if ref.period is None:
+        return lat
+    period = _in_unit(ref.period, unit, "period", ref.parameter)
+    steps = period / step
+    if steps != steps.to_integral_value():
+        raise ValueError(f"refine.period: {lat.text(period)} is not a whole number of steps "
+                         f"({lat.text(step)})")
+    if max(ks) - min(ks) >= steps:
+        raise ValueError(f"refine.period: the values of {ref.parameter} span "
+                         f"{lat.text((max(ks) - min(ks)) * step)}, not less than one period "
+                         f"({lat.text(period)})")
+    return dataclasses.replace(lat, period=int(steps))
+
+
+def _in_unit(value: Any, unit: str | None, field: str, parameter: str) -> Decimal:
+    """A step or period: a number in ``unit``, or a quantity written in ``unit``."""
+    try:
+        number, its_unit = _decimal(value, unit)
+    except ValueError as err:
+        raise ValueError(f"refine.{field}: {err}") from None
+    if its_unit != unit:
+        raise ValueError(f"refine.{field}: {value!r} is not in the unit of {parameter}'s "
+                         f"values ({unit or 'plain numbers'}); write it as a number in that "
+                         "unit")
+    if number <= 0:
+        raise ValueError(f"refine.{field}: must be positive, not {value!r}")
+    return number
 
 
 def _check_files(point: Point, source: str) -> None:
