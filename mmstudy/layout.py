@@ -36,7 +36,8 @@ from __future__ import annotations
 
 __all__ = ["POINT_FILE", "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "ATTEMPTS_DIR",
            "OUTPUT_DIR", "MANIFEST_FILE", "MANIFEST_CSV", "TABLE_FILE", "SOLVER_LOG",
-           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR", "CHECKPOINT", "OUTCOME_FILE"]
+           "RUN_META", "BUILTIN_SOLVER", "RELAXED_DIR", "CHECKPOINT", "OUTCOME_FILE",
+           "MANIFEST_COLUMNS"]
 
 POINT_FILE = "point.json"
 PARAMS_FILE = "params.json"
@@ -46,6 +47,9 @@ OUTCOME_FILE = "outcome.json"
 ATTEMPTS_DIR = "attempts"
 OUTPUT_DIR = "run.out"
 MANIFEST_FILE = "manifest.json"
+#: the columns manifest.csv gives every point before its swept values (so no sweep
+#: parameter may take one of these names)
+MANIFEST_COLUMNS = ("index", "id", "state", "folder", "duplicate_of")
 MANIFEST_CSV = "manifest.csv"
 RELAXED_DIR = "relaxed"
 

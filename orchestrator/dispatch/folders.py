@@ -51,8 +51,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis.atomic import atomic_open
-from mmstudy.layout import (ATTEMPTS_DIR, LOG_FILE, MANIFEST_CSV, MANIFEST_FILE, OUTPUT_DIR,
-                            PARAMS_FILE, POINT_FILE, STATUS_FILE)
+from mmstudy.layout import (ATTEMPTS_DIR, LOG_FILE, MANIFEST_COLUMNS, MANIFEST_CSV,
+                            MANIFEST_FILE, OUTPUT_DIR, PARAMS_FILE, POINT_FILE, STATUS_FILE)
 
 __all__ = ["PENDING", "RUNNING", "DONE", "FAILED", "INTERRUPTED", "STATES", "POINT_FILE",
            "PARAMS_FILE", "STATUS_FILE", "LOG_FILE", "OUTPUT_DIR", "ATTEMPTS_DIR",
@@ -196,7 +196,7 @@ def write_manifest(out: str | os.PathLike, header: Mapping[str, Any],
         names += [k for k in p.get("params", {}) if k not in names]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["index", "id", "state", "folder", "duplicate_of", *names])
+    writer.writerow([*MANIFEST_COLUMNS, *names])
     for p in points:
         dup = p.get("duplicate_of")
         writer.writerow([p["index"], p["id"], p["state"], p["folder"],

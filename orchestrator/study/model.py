@@ -45,6 +45,7 @@ from orchestrator.study.expressions import ExpressionError, names, time_function
 from orchestrator.study.shapes import Everything, Shape
 from mmstudy.reduced import ReducedUnits, reduced_units
 from mmstudy.constants import MU0
+from mmstudy.layout import MANIFEST_COLUMNS
 from mmstudy.spintorque import paper002_u, zhang_li_j
 from orchestrator.study.lattice import (LatticeSpec, apply_lattice, check_antiferromagnet,
                                         read_lattice)
@@ -66,9 +67,6 @@ DMI_CLASSES = ("Cnv_z", "T", "D2d_z")
 #: json_schema_extra=NEW_FIELD)``).
 NEW_FIELD = {"id_when_default": False}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: the columns a run's manifest.csv gives every point before its swept values
-#: (orchestrator/dispatch/folders.py): a parameter of one of these names would be ambiguous
-_MANIFEST_COLUMNS = ("index", "id", "state", "folder", "duplicate_of")
 
 
 def _q(unit: str):
@@ -681,9 +679,9 @@ class Sweep(_Model):
         for name in self.parameters:
             if not _NAME.match(name):
                 raise ValueError(f"parameter names are identifiers, not {name!r}")
-            if name in _MANIFEST_COLUMNS:
+            if name in MANIFEST_COLUMNS:
                 raise ValueError(f"parameter name {name!r} is taken: the run's manifest has a "
-                                 f"column of that name ({', '.join(_MANIFEST_COLUMNS)}); "
+                                 f"column of that name ({', '.join(MANIFEST_COLUMNS)}); "
                                  "call the parameter something else")
         if self.mode == "zip":
             lengths = {k: len(p.values) for k, p in self.parameters.items()}
