@@ -68,9 +68,8 @@ def _statics(ds, study) -> dict:
             "k_s": ks, "radius_LD": float(objs.r_contour.iloc[0]) / study.units.reduced.L_D}
 
 
-@PAPER.analyse("textures")
-def textures(inp: FigureInput) -> FigureResult:
-    """The relaxed textures: charges, Γ, symmetry."""
+def _relaxed_table(inp: FigureInput) -> tuple[pd.DataFrame, dict, list[str]]:
+    """One row of statics per relaxed texture of the figure's study (and its m map)."""
     rows, maps, notes = [], {}, []
     for pp in rx.done_points(inp.run, notes):
         ds = analysis.open_run(pp.folder)
@@ -79,7 +78,13 @@ def textures(inp: FigureInput) -> FigureResult:
         rows.append({"texture": name, "cell_LD": _cell_LD(pp.point.study),
                      **{k: v for k, v in st.items() if k != "Gamma"}})
         maps[name] = rx.relaxed_state(ds).isel(z=0).load()
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows), maps, notes
+
+
+@PAPER.analyse("textures")
+def textures(inp: FigureInput) -> FigureResult:
+    """The relaxed textures: charges, Γ, symmetry."""
+    table, maps, notes = _relaxed_table(inp)
     if table.empty:
         return FigureResult(table, notes=notes)
     high = table[table.k_s >= 3]
@@ -109,16 +114,7 @@ def _cell_LD(study) -> float:
 @PAPER.analyse("bag_cells")
 def bag_cells(inp: FigureInput) -> FigureResult:
     """The skyrmion bag relaxed on cells halved: its charges (lattice, fd4) and Γ."""
-    notes: list[str] = []
-    rows, maps = [], {}
-    for pp in rx.done_points(inp.run, notes):
-        ds = analysis.open_run(pp.folder)
-        st = _statics(ds, pp.point.study)
-        name = name_of(pp.point.params)
-        rows.append({"texture": name, "cell_LD": _cell_LD(pp.point.study),
-                     **{k: v for k, v in st.items() if k != "Gamma"}})
-        maps[name] = rx.relaxed_state(ds).isel(z=0).load()
-    table = pd.DataFrame(rows)
+    table, maps, notes = _relaxed_table(inp)
     if table.empty:
         return FigureResult(table, notes=notes)
     measured = {
