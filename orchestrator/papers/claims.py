@@ -40,6 +40,10 @@ class Measured:
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     why_untested: str = ""
 
+    def __post_init__(self):
+        if self.details is None:  # "no details" written as None: the same as none given
+            object.__setattr__(self, "details", {})
+
 
 @dataclasses.dataclass(frozen=True)
 class Claim:

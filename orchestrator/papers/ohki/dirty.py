@@ -81,6 +81,15 @@ def _thresholds(table: pd.DataFrame) -> dict[tuple[str, float], Threshold]:
     return out
 
 
+def _at(th: dict[tuple[str, float], Threshold], texture: str, a_imp: float) -> Threshold | None:
+    """The threshold of ``texture`` at ``a_imp`` (A_imp compared to rounding: the table's
+    values come through unit conversions)."""
+    for (tex, a), t in th.items():
+        if tex == texture and math.isclose(a, a_imp, rel_tol=1e-9):
+            return t
+    return None
+
+
 @PAPER.analyse("fig10")
 def fig10(inp: FigureInput) -> FigureResult:
     """Dirty tracks: who is pinned, the thresholds' order, the annihilation at the edge."""
@@ -99,6 +108,8 @@ def fig10(inp: FigureInput) -> FigureResult:
         res.data["thresholds"] = th
         walls = table[(table.texture == "Néel wall (SOT)") & np.isclose(table.A_imp, main_imp)]
         at = walls[np.isclose(walls.j, inp.param("pinned_js"))]
+        res.facts["walls_moving"] = {f"{j:.3g}": f"{int(g.moves.sum())} of {len(g)}"
+                                     for j, g in walls.groupby("j")}
         res.measured["wall_pinned"] = (
             Measured(float(1 - at.moves.mean()), {"pinned": int((~at.moves).sum()),
                                                   "of": len(at)}) if len(at) else
@@ -110,21 +121,32 @@ def fig10(inp: FigureInput) -> FigureResult:
                 "j_s": float(top.j.iloc[0]),
                 "dirty/clean": [round(float(r), 3) for r in top.distance / top.clean_distance]})
             if len(top) else Measured(None, why_untested="no dirty Néel skyrmion run"))
-        tw, ts = th.get(("Néel wall (SOT)", main_imp)), th.get(("Néel skyrmion (SOT)", main_imp))
+        tw, ts = _at(th, "Néel wall (SOT)", main_imp), _at(th, "Néel skyrmion (SOT)", main_imp)
         order = ts.below(tw) if tw is not None and ts is not None else None
         res.measured["threshold_order"] = Measured(
             order, {"Néel skyrmion": str(ts), "Néel wall": str(tw)},
             "" if order is not None else
             "no thresholds for both" if tw is None or ts is None else "the brackets overlap")
-        tp = th.get(("Néel skyrmion (SOT)", -main_imp))
-        sign = tp.upper <= ts.upper if tp is not None and ts is not None else None
+        tp = _at(th, "Néel skyrmion (SOT)", -main_imp)
+        both = tp is not None and ts is not None
+        # both moving at the lowest current run: the thresholds lie below it, unresolved
+        unresolved = both and tp.lower == 0 and ts.lower == 0
+        sign = tp.upper <= ts.upper if both and not unresolved else None
+        res.facts["neel_unresolved"] = unresolved
         res.measured["impurity_sign"] = Measured(
             sign, {f"A_imp = {-main_imp:+g}": str(tp), f"A_imp = {main_imp:+g}": str(ts)},
-            "" if sign is not None else "no runs of both signs")
-        tt = th.get(("Bloch skyrmion (STT)", main_imp))
+            "" if sign is not None else
+            "both signs move at the lowest current run: the thresholds lie below it, "
+            "not resolved" if unresolved else "no runs of both signs")
+        tt = _at(th, "Bloch skyrmion (STT)", main_imp)
+        stt = table[(table.texture == "Bloch skyrmion (STT)") & np.isclose(table.A_imp, main_imp)]
+        if len(stt):
+            low = stt[stt.j == stt.j.min()]
+            res.facts["stt_lowest"] = {"j": float(low.j.iloc[0]),
+                                       "moving": f"{int(low.moves.sum())} of {len(low)}"}
         res.measured["stt_track_threshold"] = Measured(
             bool(tt.lower > 0) if tt is not None else None,
-            {"threshold (A/m²)": str(tt)} if tt is not None else None,
+            {"threshold (A/m²)": str(tt)} if tt is not None else {},
             "" if tt is not None else "no dirty spin-transfer track run")
     else:
         for name in ("wall_pinned", "neel_moves", "threshold_order", "impurity_sign",
