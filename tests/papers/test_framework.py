@@ -289,6 +289,13 @@ def test_judge_a_yes_no_claim(value, holds):
     assert claim.value is holds and type(claim.value) is bool  # JSON-ready
 
 
+def test_judge_takes_details_none_as_no_details():
+    # paper 002's Fig. 10 analysis once wrote details=None for a claim it could not
+    # measure, and the whole report stopped with a TypeError after an hour of runs
+    (claim,) = judge(_claim("true"), {"c": Measured(None, None, "no run")}, quick=False)
+    assert claim.holds is None and claim.details == {} and claim.untested == "no run"
+
+
 def test_judge_an_unmeasured_claim_is_not_tested_and_says_why():
     spec = _claim("<", 1.0)
     (claim,) = judge(spec, {"c": Measured(None, why_untested="one temperature in quick mode")},
