@@ -19,6 +19,7 @@ import pandas as pd
 import analysis
 from analysis.detection import find_objects
 from analysis.outcomes import classify
+from mmstudy.constants import QE
 from orchestrator.papers import recipes as rx
 from orchestrator.papers.claims import Measured
 from orchestrator.papers.flower import PAPER
@@ -30,7 +31,7 @@ __all__ = ["fig1", "scan", "fig2", "petal_masks", "flower_of"]
 
 #: the state each petal holds, by the petal's number (angle + k·120° from 90°)
 STATES = {0: "III", 1: "II", 2: "I"}
-EV = 1.602176634e-19
+EV = QE  # J per eV
 NM = 1e-9
 
 
