@@ -170,10 +170,10 @@ def scan(inp: FigureInput) -> FigureResult:
     def outcomes(phi):
         return table[np.isclose(table.phi_deg, phi)].outcome.tolist()
 
-    rank = {"Block": 0, "I": 0, "II": 1, "III": 1, "Elsewhere": 1, "Disappear": 2}
-    ordered = all(
-        list(np.diff([rank.get(o, 1) for o in outcomes(phi)]) >= 0) == [True] * (len(outcomes(phi)) - 1)
-        for phi in table.phi_deg.unique())
+    # Block below the switching K_s, Disappear above it: the ranks never fall along K_s
+    rank = {"Block": 0, "Disappear": 2}   # a switch (any other outcome) ranks 1
+    ordered = all(bool(np.all(np.diff([rank.get(o, 1) for o in outcomes(phi)]) >= 0))
+                  for phi in table.phi_deg.unique())
     at = table[np.isclose(table.K_s, 0.20)]
     paper = {float(r.phi_deg): r.outcome for r in at.itertuples()}
     measured = {
