@@ -24,7 +24,7 @@ from orchestrator.study.raster import rasterize
 from orchestrator.study.sweep import expand
 
 FOLDER = Path(__file__).resolve().parents[2] / "studies" / "flower"
-STEMS = ["states", "pulse", "scan", "pie"]
+STEMS = ["states", "pulse", "scan44", "scan76", "pie"]
 CENTRE = np.array([64e-9, 43.5e-9])
 
 

@@ -62,19 +62,16 @@ def _paths(ax, study, paths: dict, label) -> None:
     ax.set_ylabel("y (nm)")
 
 
-@PAPER.draw("scan")
+@PAPER.draw("scan44")
+@PAPER.draw("scan76")
 def scan_png(res, axes) -> None:
-    """The guiding centre's path of every scan run, one panel per φ."""
-    axes = np.atleast_1d(axes)
-    paths = res.data["paths"]
-    for ax, phi in zip(axes, sorted({k[0] for k in paths})):
-        sub = {k[1]: v for k, v in paths.items() if k[0] == phi}
-        outcome = {r.K_s: r.outcome for r in res.table.itertuples()
-                   if np.isclose(r.phi_deg, phi)}
-        _paths(ax, res.data["study"], sub,
-               lambda ks: f"K_s = {ks:.2f} MJ/m³: {outcome.get(ks, '?')}")
-        ax.set_title(f"φ = {phi:g}°")
-        legend_outside(ax)
+    """The guiding centre's path of every run of one half of the scan."""
+    ax = np.atleast_1d(axes)[0]
+    outcome = {r.K_s: r.outcome for r in res.table.itertuples()}
+    _paths(ax, res.data["study"], res.data["paths"],
+           lambda ks: f"K_s = {ks:.2f} MJ/m³: {outcome.get(ks, '?')}")
+    ax.set_title(f"φ = {res.data['phi']:g}°")
+    legend_outside(ax)
 
 
 @PAPER.draw("fig2")
