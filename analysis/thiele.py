@@ -271,6 +271,7 @@ def thiele_tensors(
     order: Literal[2, 4] = 2,
     thickness: float | None = None,
     cell: Sequence[float] | None = None,
+    region: np.ndarray | None = None,
 ) -> ThieleTensors:
     """Gyrotensor, dissipative tensor and spin-torque tensor of one state.
 
@@ -289,6 +290,11 @@ def thiele_tensors(
     cell : (dx, dy[, dz]), optional
         Cell size in m: required for a numpy array, else read from the
         coordinates or ``attrs["cell"]``.
+    region : ndarray of bool (y, x), optional
+        Integrate over these cells only (default every cell): e.g. a disk around a
+        texture in a shaped magnet, so that the edge's canting stays out of G and D
+        (:func:`analysis.forces.disk_mask`). The derivatives are still taken on the
+        whole state.
 
     Returns
     -------
@@ -307,6 +313,13 @@ def thiele_tensors(
     dmx, dmy = _gradients(fr, order)
     nz = fr.m.shape[0]
     area = fr.dx * fr.dy / nz  # mean over layers
+    if region is not None:
+        region = np.asarray(region, dtype=bool)
+        if region.shape != fr.m.shape[1:3]:
+            raise ValueError(f"region has shape {region.shape}; the state's cells are "
+                             f"(y, x) = {fr.m.shape[1:3]}")
+        w = np.broadcast_to(region, fr.m.shape[:3])
+        dmx, dmy = np.where(w[..., None], dmx, 0.0), np.where(w[..., None], dmy, 0.0)
 
     def integral(a):
         return float(np.sum(a) * area)
