@@ -10,7 +10,7 @@ from orchestrator.papers.flower import PAPER
 from orchestrator.papers.flower.analyse import flower_of
 from orchestrator.study.shapes import RegularPolygon
 
-__all__ = ["fig1_png", "scan_png", "fig2_png"]
+__all__ = ["fig1_png", "scan_png", "fig2_png", "fig4_png"]
 
 NM = 1e-9
 
@@ -91,3 +91,48 @@ def fig2_png(res, axes) -> None:
     ax2.set_xlabel("t (ns)")
     ax2.set_ylabel("distance from the flower's centre (nm)")
     ax2.legend()
+
+
+_COLOURS = {"ex": "C0", "dm": "C1", "pma": "C2", "dem": "C3", "st": "C4"}
+
+
+@PAPER.draw("fig4")
+def fig4_png(res, axes) -> None:
+    """|F_μ|(t) on both regions, the LLG's balance on the disk, and R(φ) at 0.6 ns
+    (the run at the paper's K_s, or the first run)."""
+    (a, b), (c, d) = np.asarray(axes).reshape(2, 2)
+    runs = res.data["runs"]
+    ks = 0.20 if 0.20 in runs else sorted(runs)[0]
+    run = runs[ks]
+    p = run["paper"]
+    for ax, region in ((a, "core"), (b, "disk")):
+        for mu, g in p[p.region == region].groupby("term", sort=False):
+            ax.semilogy(g.t / 1e-9, np.hypot(g.Fx, g.Fy) / 1e-12, color=_COLOURS.get(mu),
+                        label=f"F_{mu}")
+        ax.axhline(5.7, color="0.5", ls=":", lw=0.8)
+        ax.set_title(f"K_s = {ks:.2f} MJ/m³, region: {region}")
+        ax.set_xlabel("t (ns)")
+        ax.set_ylabel("|F_μ| (pN)")
+        ax.legend(fontsize=8)
+    bal = run["balance"]
+    for comp, ls in (("x", "-"), ("y", "--")):
+        c.plot(bal.t / 1e-9, bal[f"thiele_{comp}"] / 1e-12, "k" + ls, label=f"Σ Thiele, {comp}")
+        c.plot(bal.t / 1e-9, bal[f"motion_{comp}"] / 1e-12, "C1" + ls, label=f"from ṁ, {comp}")
+        c.plot(bal.t / 1e-9, bal[f"rigid_{comp}"] / 1e-12, "C2" + ls, lw=0.8,
+               label=f"G×v + αDv, {comp}")
+    c.set_xlabel("t (ns)")
+    c.set_ylabel("F (pN), disk of 2R₀")
+    c.set_title(f"balance: residual {run['closure']:.3f}")
+    c.legend(fontsize=7, ncol=2)
+    sk = run["objects"].iloc[int(np.argmin(np.abs(run["objects"].t - run["t_modes"])))]
+    phi = np.linspace(0, 2 * np.pi, 361)
+    R = sk.mode_0 + sum(sk[f"mode_{n}"] * np.cos(n * phi + sk[f"phase_{n}"]) for n in range(1, 5))
+    d.plot(np.degrees(phi), R / NM, "k")
+    inset = d.inset_axes([0.62, 0.62, 0.35, 0.33])
+    inset.bar(range(1, 5), [sk[f"mode_{n}"] / NM for n in range(1, 5)], color="C0")
+    inset.set_xticks(range(1, 5))
+    inset.set_title("a_n′ (nm)", fontsize=8)
+    inset.tick_params(labelsize=7)
+    d.set_xlabel("φ (°)")
+    d.set_ylabel("R(φ) (nm)")
+    d.set_title(f"the m_z = 0 contour at {run['t_modes'] / 1e-9:.2f} ns")
