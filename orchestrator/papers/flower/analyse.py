@@ -27,7 +27,7 @@ from orchestrator.papers.paper import FigureInput, FigureResult
 from orchestrator.study.raster import cell_centres, rasterize
 from orchestrator.study.shapes import Flower
 
-__all__ = ["fig1", "scan", "fig2", "petal_masks", "flower_of"]
+__all__ = ["fig1", "scan", "cap44", "fig2", "petal_masks", "flower_of"]
 
 #: the state each petal holds, by the petal's number (angle + k·120° from 90°)
 STATES = {0: "III", 1: "II", 2: "I"}
@@ -187,6 +187,25 @@ def scan(inp: FigureInput) -> FigureResult:
     }
     return FigureResult(table, {"paths": paths, "study": inp.run.study, "phi": phi},
                         measured, notes=notes)
+
+
+@PAPER.analyse("cap44")
+def cap44(inp: FigureInput) -> FigureResult:
+    """The outcome of each (K_c, K_s) run at φ = 44°."""
+    notes: list[str] = []
+    rows, paths = [], {}
+    for pp in rx.done_points(inp.run, notes):
+        row, path = _run_row(pp)
+        row["K_c"] = pp.point.study.material("cap").K / 1e6
+        rows.append(row)
+        paths[(row["K_c"], row["K_s"])] = path
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return FigureResult(table, notes=notes)
+    table = table.sort_values(["K_c", "K_s"]).reset_index(drop=True)
+    outcomes = {f"K_c={r.K_c:.2f}, K_s={r.K_s:.2f}": r.outcome for r in table.itertuples()}
+    measured = {"lower_cap_switches": Measured("II" in table.outcome.tolist(), outcomes)}
+    return FigureResult(table, {"paths": paths, "study": inp.run.study}, measured, notes=notes)
 
 
 @PAPER.analyse("fig2")

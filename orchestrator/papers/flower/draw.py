@@ -10,7 +10,7 @@ from orchestrator.papers.flower import PAPER
 from orchestrator.papers.flower.analyse import flower_of
 from orchestrator.study.shapes import RegularPolygon
 
-__all__ = ["fig1_png", "scan_png", "fig2_png", "fig4_png"]
+__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png"]
 
 NM = 1e-9
 
@@ -71,6 +71,17 @@ def scan_png(res, axes) -> None:
     _paths(ax, res.data["study"], res.data["paths"],
            lambda ks: f"K_s = {ks:.2f} MJ/m³: {outcome.get(ks, '?')}")
     ax.set_title(f"φ = {res.data['phi']:g}°")
+    legend_outside(ax)
+
+
+@PAPER.draw("cap44")
+def cap44_png(res, axes) -> None:
+    """The guiding centre's path of every (K_c, K_s) run."""
+    ax = np.atleast_1d(axes)[0]
+    outcome = {(r.K_c, r.K_s): r.outcome for r in res.table.itertuples()}
+    _paths(ax, res.data["study"], res.data["paths"],
+           lambda k: f"K_c = {k[0]:.2f}, K_s = {k[1]:.2f} MJ/m³: {outcome.get(k, '?')}")
+    ax.set_title("φ = 44°")
     legend_outside(ax)
 
 
