@@ -10,7 +10,7 @@ from orchestrator.papers.flower import PAPER
 from orchestrator.papers.flower.analyse import flower_of
 from orchestrator.study.shapes import RegularPolygon
 
-__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png"]
+__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png", "landscape_png"]
 
 NM = 1e-9
 
@@ -147,3 +147,23 @@ def fig4_png(res, axes) -> None:
     d.set_xlabel("φ (°)")
     d.set_ylabel("R(φ) (nm)")
     d.set_title(f"the m_z = 0 contour at {run['t_modes'] / 1e-9:.2f} ns")
+
+
+@PAPER.draw("landscape")
+def landscape_png(res, axes) -> None:
+    """E − E_empty of the ansatz at each position, one panel per K_c."""
+    axes = np.atleast_1d(axes)
+    maps = res.data["maps"]
+    vmin = min(float(df.dE_eV.min()) for df in maps.values())
+    vmax = max(float(df.dE_eV.max()) for df in maps.values())
+    for ax, (K_c, df) in zip(axes, sorted(maps.items())):
+        sc = ax.scatter(df.x / NM, df.y / NM, c=df.dE_eV, s=9, marker="s", cmap="viridis",
+                        vmin=vmin, vmax=vmax)
+        low = df.loc[df.dE_eV.idxmin()]
+        ax.plot(low.x / NM, low.y / NM, "r*", ms=12, label="lowest")
+        _outline(ax, res.data["study"])
+        ax.set_title(f"K_c = {K_c:.2f} MJ/m³")
+        ax.set_xlabel("x (nm)")
+        ax.set_ylabel("y (nm)")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.figure.colorbar(sc, ax=ax, label="E − E_empty (eV)")
