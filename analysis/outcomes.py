@@ -37,7 +37,7 @@ from analysis.detection import find_objects
 from analysis.periodic import minimum_image
 from analysis.tracking import count_in_mask, track
 
-__all__ = ["Outcome", "classify", "DISAPPEAR", "ELSEWHERE", "BLOCK"]
+__all__ = ["Outcome", "classify", "windows", "DISAPPEAR", "ELSEWHERE", "BLOCK"]
 
 DISAPPEAR = "Disappear"
 ELSEWHERE = "Elsewhere"
@@ -223,3 +223,73 @@ def classify(
             dist = np.hypot(mine.x_u - end.x_u, mine.y_u - end.y_u)
             settled = bool(dist.max() < static_distance)
     return Outcome(label, well, float(final.Q.iloc[0]), x, y, disp, settled)
+
+
+def windows(values, labels, *, period: float | None = None) -> pd.DataFrame:
+    """The contiguous windows of equal outcome along a swept parameter.
+
+    Each sampled point's outcome holds up to halfway to its neighbours: a window runs
+    from the midpoint before its first point to the midpoint after its last, so its width
+    is known to the sampling step at each end. With ``period`` the parameter is circular
+    (e.g. a strain direction, period 180°) and a window may wrap around.
+
+    Parameters
+    ----------
+    values : array_like
+        The sampled parameter values (any order; duplicates refused).
+    labels : sequence of str
+        The outcome of each value.
+    period : float, optional
+        The parameter's period (None: an open line; the end windows reach the ends).
+
+    Returns
+    -------
+    DataFrame
+        One row per window in order: ``label``, ``start``, ``end`` (midpoints, wrapped
+        into ``[0, period)`` when periodic), ``width``, ``n`` (points in it), ``first``,
+        ``last`` (its end points).
+
+    Examples
+    --------
+    >>> w = windows([0, 30, 45, 60, 75, 90, 120, 150], ["B", "B", "II", "II", "III", "III",
+    ...             "B", "B"], period=180)
+    >>> w[["label", "start", "end", "width"]].to_records(index=False).tolist()
+    [('II', 37.5, 67.5, 30.0), ('III', 67.5, 105.0, 37.5), ('B', 105.0, 37.5, 112.5)]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    lab = np.asarray(list(labels), dtype=object)
+    if len(v) != len(lab):
+        raise ValueError(f"{len(v)} values but {len(lab)} labels")
+    if len(v) == 0:
+        return pd.DataFrame(columns=["label", "start", "end", "width", "n", "first", "last"])
+    if period is not None:
+        v = np.mod(v, period)
+    order = np.argsort(v, kind="stable")
+    v, lab = v[order], lab[order]
+    if np.any(np.diff(v) == 0):
+        raise ValueError("a parameter value is sampled twice")
+    n = len(v)
+    if period is not None and n > 1 and len(set(lab)) > 1:
+        k = next(i for i in range(n) if lab[i] != lab[i - 1])   # start at a change
+        v = np.concatenate([v[k:], v[:k] + period])
+        lab = np.concatenate([lab[k:], lab[:k]])
+    runs = [list(g) for _, g in itertools.groupby(range(n), key=lambda i: lab[i])]
+    rows = []
+    for i, run in enumerate(runs):
+        a, b = run[0], run[-1]
+        if period is None:
+            start = v[0] if i == 0 else (v[a - 1] + v[a]) / 2
+            end = v[-1] if i == len(runs) - 1 else (v[b] + v[b + 1]) / 2
+        elif len(runs) == 1:
+            start, end = 0.0, period
+        else:
+            prev = v[a - 1] if a > 0 else v[-1] - period
+            nxt = v[b + 1] if b < n - 1 else v[0] + period
+            start, end = (prev + v[a]) / 2, (v[b] + nxt) / 2
+        width = end - start
+        if period is not None and len(runs) > 1:
+            start, end = start % period, end % period
+        rows.append({"label": lab[a], "start": float(start), "end": float(end),
+                     "width": float(width), "n": len(run), "first": float(v[a] % period
+                     if period else v[a]), "last": float(v[b] % period if period else v[b])})
+    return pd.DataFrame(rows)

@@ -254,3 +254,38 @@ def test_the_well_classifier_of_adaptive_sweeps(tmp_path):
     assert outcome(folder, "well", {**as_points, "initial": "C"}) == "Block"
     with pytest.raises(RuntimeError, match="wells"):
         outcome(folder, "well", {"initial": "A"})
+
+
+# --------------------------------------------------------------------------- windows
+
+def test_windows_of_the_papers_pie():
+    """The paper's Fig. 3(b) sampled every 4°: II on 28°–60°, III on 60°–92°, Block
+    elsewhere; the windows come back to within half a step at each end."""
+    from analysis.outcomes import windows
+
+    phi = np.arange(0, 180, 4)
+    lab = ["II" if 28 <= p < 60 else "III" if 60 <= p < 92 else "Block" for p in phi]
+    w = windows(phi, lab, period=180).set_index("label")
+    assert w.loc["II", "start"] == pytest.approx(26) and w.loc["II", "end"] == pytest.approx(58)
+    assert w.loc["III", "start"] == pytest.approx(58) and w.loc["III", "end"] == pytest.approx(90)
+    assert w.loc["Block", "width"] == pytest.approx(180 - 64)
+    assert w.width.sum() == pytest.approx(180)           # the windows tile the circle
+    # order and wrapping do not depend on the order of the samples
+    rng = np.random.default_rng(1)
+    k = rng.permutation(len(phi))
+    assert windows(phi[k], np.asarray(lab)[k], period=180).equals(windows(phi, lab, period=180))
+
+
+def test_windows_on_an_open_line_and_edge_cases():
+    from analysis.outcomes import windows
+
+    w = windows([0.2, 0.28, 0.36, 0.44], ["Block", "Block", "Disappear", "Disappear"])
+    assert w.label.tolist() == ["Block", "Disappear"]
+    assert (w.start.tolist(), w.end.tolist()) == ([0.2, 0.32], [0.32, 0.44])
+    one = windows([0, 90], ["Block", "Block"], period=180)
+    assert (len(one), one.width[0]) == (1, 180)
+    assert windows([], []).empty
+    with pytest.raises(ValueError, match="sampled twice"):
+        windows([0, 180], ["a", "b"], period=180)
+    with pytest.raises(ValueError, match="2 values but 1 labels"):
+        windows([0, 1], ["a"])

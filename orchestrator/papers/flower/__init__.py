@@ -16,4 +16,4 @@ __all__ = ["PAPER"]
 
 PAPER = Paper.from_folder(__file__)
 
-from orchestrator.papers.flower import analyse, draw, forces, landscape  # noqa: E402,F401,I001  (they register)
+from orchestrator.papers.flower import analyse, draw, forces, landscape, pie  # noqa: E402,F401,I001  (they register)

@@ -10,7 +10,7 @@ from orchestrator.papers.flower import PAPER
 from orchestrator.papers.flower.analyse import flower_of
 from orchestrator.study.shapes import RegularPolygon
 
-__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png", "landscape_png"]
+__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png", "landscape_png", "fig3_png"]
 
 NM = 1e-9
 
@@ -167,3 +167,31 @@ def landscape_png(res, axes) -> None:
         ax.set_ylabel("y (nm)")
         ax.legend(loc="upper right", fontsize=8)
         ax.figure.colorbar(sc, ax=ax, label="E − E_empty (eV)")
+
+
+_OUTCOME_COLOURS = {"Block": "0.75", "II": "C0", "III": "C1", "Disappear": "k",
+                    "Elsewhere": "C3", "I": "0.75"}
+
+
+@PAPER.draw("fig3")
+def fig3_png(res, axes) -> None:
+    """The pie: each window as a wedge on the circle of 2φ, each run as a dot."""
+    ax = np.atleast_1d(axes)[0]
+    for r in res.data["windows"].itertuples():
+        a0, a1 = 2 * r.start, 2 * (r.start + r.width)
+        th = np.radians(np.linspace(a0, a1, 100))
+        ax.fill(np.r_[0, np.cos(th), 0], np.r_[0, np.sin(th), 0],
+                color=_OUTCOME_COLOURS.get(r.label, "C4"), alpha=0.5, lw=0)
+        mid = np.radians((a0 + a1) / 2)
+        ax.text(0.6 * np.cos(mid), 0.6 * np.sin(mid), r.label, ha="center", va="center")
+    for r in res.table.itertuples():
+        t = np.radians(2 * r.phi_deg)
+        ax.plot(1.05 * np.cos(t), 1.05 * np.sin(t), "o", ms=4,
+                color=_OUTCOME_COLOURS.get(r.outcome, "C4"))
+    for deg in range(0, 180, 30):
+        t = np.radians(2 * deg)
+        ax.text(1.2 * np.cos(t), 1.2 * np.sin(t), f"{deg}°", ha="center", va="center", fontsize=8)
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
