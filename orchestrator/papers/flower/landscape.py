@@ -72,7 +72,7 @@ def ansatz_energies(study, background: np.ndarray, *, radius: float, step: float
     radius : float
         The skyrmion's contour radius (m).
     step : float
-        Grid spacing of the positions (m).
+        Grid spacing of the positions (m); the grid holds the flower's centre.
     K_c : float
         The cap's anisotropy (J/m³).
 
@@ -89,9 +89,13 @@ def ansatz_energies(study, background: np.ndarray, *, radius: float, step: float
     sim.set_m(background[None])
     e_empty = sim.energy()
     reach = radius + 2 * wall
+    # the grid holds the flower's centre (the paper's peak is "at the centre")
+    cx, cy = _centre(study)
+    xs = cx + step * np.arange(np.ceil((x[0] - cx) / step), np.floor((x[-1] - cx) / step) + 1)
+    ys = cy + step * np.arange(np.ceil((y[0] - cy) / step), np.floor((y[-1] - cy) / step) + 1)
     rows = []
-    for yc in np.arange(y[0], y[-1], step):
-        for xc in np.arange(x[0], x[-1], step):
+    for yc in ys:
+        for xc in xs:
             if not magnet[disk_mask(x, y, (xc, yc), reach)].all() or \
                     not disk_mask(x, y, (xc, yc), reach).any():
                 continue
