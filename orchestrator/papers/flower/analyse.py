@@ -214,8 +214,17 @@ def fig2(inp: FigureInput) -> FigureResult:
     notes: list[str] = []
     rows, paths = [], {}
     full = None
+    snapshots: dict[float, dict[float, object]] = {}
+    times = [float(t) * 1e-9 for t in inp.param("times_ns")]
     for pp in rx.done_points(inp.run, notes):
         row, path = _run_row(pp)
+        ds = analysis.open_run(pp.folder)
+        frames = {}
+        for t in times:   # the paper's snapshot times that this run has a frame at
+            k = int(np.argmin(np.abs(ds.t.values - t)))
+            if abs(float(ds.t[k]) - t) <= 1e-12:
+                frames[t] = ds.m.isel(t=k, z=0).load()
+        snapshots[row["K_s"]] = frames
         d0 = path.d.iloc[0]
         at1 = path[np.isclose(path.t, 1e-9, atol=1e-12)]
         row.update(d0_nm=d0 / NM, d1_nm=float(at1.d.iloc[0]) / NM if len(at1) else np.nan)
@@ -234,5 +243,5 @@ def fig2(inp: FigureInput) -> FigureResult:
             {"outcome": paper.outcome.iloc[0] if len(paper) else None},
             why_untested="quick mode runs the first ns only; the outcome is read at 6 ns"),
     }
-    return FigureResult(table, {"paths": paths, "study": inp.run.study,
-                                "pulse_ns": 4.0}, measured, notes=notes)
+    return FigureResult(table, {"paths": paths, "study": inp.run.study, "pulse_ns": 4.0,
+                                "snapshots": snapshots}, measured, notes=notes)

@@ -10,7 +10,8 @@ from orchestrator.papers.flower import PAPER
 from orchestrator.papers.flower.analyse import flower_of
 from orchestrator.study.shapes import RegularPolygon
 
-__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png", "landscape_png", "fig3_png"]
+__all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png", "landscape_png", "fig3_png",
+           "fig2_snapshots_png"]
 
 NM = 1e-9
 
@@ -195,3 +196,21 @@ def fig3_png(res, axes) -> None:
     ax.set_ylim(-1.35, 1.35)
     ax.set_aspect("equal")
     ax.axis("off")
+
+
+@PAPER.draw("fig2_snapshots")
+def fig2_snapshots_png(res, axes) -> None:
+    """m_z at the paper's snapshot times (columns), one row per K_s."""
+    axes = np.atleast_2d(axes)
+    study = res.data["study"]
+    for row, (ks, frames) in zip(axes, sorted(res.data["snapshots"].items())):
+        for ax, (t, m) in zip(row, sorted(frames.items())):
+            plot_mz_map(m, ax=ax, colorbar=False, arrows=24,
+                        title=f"K_s = {ks:.2f} MJ/m³, t = {t / 1e-9:.1f} ns")
+            _outline(ax, study, colors="0.4")
+            ax.set_xlim(20, 108)
+            ax.set_ylim(5, 95)
+        for ax in row[len(frames):]:
+            ax.axis("off")
+    for ax in axes[len(res.data["snapshots"]):].flat:
+        ax.axis("off")
