@@ -11,7 +11,7 @@ from orchestrator.papers.flower.analyse import flower_of
 from orchestrator.study.shapes import RegularPolygon
 
 __all__ = ["fig1_png", "scan_png", "cap44_png", "fig2_png", "fig4_png", "landscape_png", "fig3_png",
-           "fig2_snapshots_png"]
+           "fig2_snapshots_png", "fig4_charges_png"]
 
 NM = 1e-9
 
@@ -214,3 +214,28 @@ def fig2_snapshots_png(res, axes) -> None:
             ax.axis("off")
     for ax in axes[len(res.data["snapshots"]):].flat:
         ax.axis("off")
+
+
+@PAPER.draw("fig4_charges")
+def fig4_charges_png(res, axes) -> None:
+    """σ_m at 0.6 ns with the edge's line charge."""
+    ax = np.atleast_1d(axes)[0]
+    runs = res.data["runs"]
+    ks = 0.20 if 0.20 in runs else sorted(runs)[0]
+    ch = runs[ks]["charges"]
+    sigma = ch["sigma"]
+    lim = float(np.abs(sigma).max()) or 1.0
+    im = ax.pcolormesh(sigma.x / NM, sigma.y / NM, sigma.values, cmap="RdBu_r",
+                       vmin=-lim, vmax=lim, shading="nearest")
+    e = ch["edge"]
+    lam = e["line_density"].values
+    on = np.isfinite(lam) & (lam != 0)
+    Y, X = np.nonzero(on)
+    elim = float(np.abs(lam[on]).max()) if on.any() else 1.0
+    ax.scatter(sigma.x.values[X] / NM, sigma.y.values[Y] / NM, c=lam[on], cmap="RdBu_r",
+               vmin=-elim, vmax=elim, s=4)
+    ax.figure.colorbar(im, ax=ax, label="σ_m (A/m)")
+    _outline(ax, res.data["study"], colors="0.4")
+    ax.set_title(f"K_s = {ks:.2f} MJ/m³, t = {ch['t'] / 1e-9:.2f} ns")
+    ax.set_xlabel("x (nm)")
+    ax.set_ylabel("y (nm)")

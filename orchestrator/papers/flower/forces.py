@@ -25,6 +25,7 @@ import pandas as pd
 
 import analysis
 from analysis.balance import dynamic_force, skyrmion_regions
+from analysis.charges import charge_density, charge_moments, edge_charge
 from analysis.deformed_skyrmion import coefficients, eq15_forces, r_of_phi_from_modes
 from analysis.energy import energy_densities
 from analysis.forces import energy_density_force, term_forces, trajectory_force
@@ -129,6 +130,22 @@ def eq15_on_contour(sk: pd.Series, study, K_s: float, phi_s: float) -> dict:
     return out
 
 
+def _charges(ds, sk: pd.Series) -> dict:
+    """σ_m and the edge's line charge at the frame of ``sk`` (the paper's Fig. 6), and the
+    skyrmion's charge and dipole over the disk of 2R₀ (its Eq. 21)."""
+    k = int(np.argmin(np.abs(ds.t.values - sk.t)))
+    frame = ds.isel(t=[k]).load()
+    sigma = charge_density(frame)
+    edge = edge_charge(frame)
+    x, y = sigma.x.values, sigma.y.values
+    X, Y = np.meshgrid(x, y)
+    disk = np.hypot(X - sk.x_q, Y - sk.y_q) <= 2 * sk.mode_0
+    Q, P = charge_moments(sigma, region=disk, centre=(sk.x_q, sk.y_q))
+    scale = float(np.abs(sigma.values[disk]).sum() * (x[1] - x[0]) * (y[1] - y[0]))
+    return {"sigma": sigma, "edge": edge, "Q_m": Q, "P_m": P, "abs_m": scale,
+            "t": float(ds.t[k])}
+
+
 @PAPER.analyse("fig4")
 def fig4(inp: FigureInput) -> FigureResult:
     """The forces of the pulse runs (claims judged on the paper's K_s = 0.20 MJ/m³)."""
@@ -139,9 +156,10 @@ def fig4(inp: FigureInput) -> FigureResult:
         study = pp.point.study
         K_s = study.drives["strain"].K
         axis = study.drives["strain"].axis
-        res = run_forces(analysis.open_run(pp.folder), study,
-                         transient=float(inp.param("transient_ns")) * 1e-9)
+        ds = analysis.open_run(pp.folder)
+        res = run_forces(ds, study, transient=float(inp.param("transient_ns")) * 1e-9)
         sk = _at(res["objects"], t06)
+        res["charges"] = _charges(ds, sk)
         res["modes"] = {n: float(sk[f"mode_{n}"]) for n in range(5)}
         res["t_modes"] = float(sk.t)
         res["eq15"] = eq15_on_contour(sk, study, K_s, math.atan2(axis[1], axis[0]))
@@ -160,7 +178,7 @@ def fig4(inp: FigureInput) -> FigureResult:
     ref = data.get(0.20)
     first = ref if ref is not None else next(iter(data.values()))
     shown = {"runs": data, "t_modes_ns": first["t_modes"] / 1e-9,
-             "w_nm": first["eq15"]["w_nm"]}
+             "w_nm": first["eq15"]["w_nm"], "study": inp.run.study}
     if ref is None:
         notes.append("no run at the paper's K_s = 0.20 MJ/m³: the claims are not tested")
         return FigureResult(table, shown, {}, notes=notes)
@@ -182,6 +200,9 @@ def fig4(inp: FigureInput) -> FigureResult:
         "I_limits": Measured(max(abs(float(c10.I1) + 2), abs(float(c10.I3) - 4))),
         "eq15_vanishes": Measured(max(math.hypot(*v) for v in exact.values()),
                                   {k: [f"{c:.2e}" for c in v] for k, v in exact.items()}),
+        "charges": Measured(abs(ref["charges"]["Q_m"]) / ref["charges"]["abs_m"],
+                            {"Q_m_Am": ref["charges"]["Q_m"],
+                             "P_m_Am2": [float(v) for v in ref["charges"]["P_m"]]}),
         "paper_fits_force": Measured(
             max(math.hypot(*v) for v in ref["eq15"]["paper"].values()),
             {k: [f"{c:.2e}" for c in v] for k, v in ref["eq15"]["paper"].items()}),
