@@ -70,7 +70,9 @@ def test_chamber_materials_and_drives_match_notes_001(chamber):
     s, _ = chamber
     m = s.material("chamber")
     assert (m.Ms, m.A, m.K, m.alpha) == (500e3, 15e-12, 0.9e6, 0.3)
-    assert [(d.D, d.crystal_class) for d in m.dmi] == [(3.5e-3, "Cnv_z")]
+    # D < 0: the mirror-equivalent reading that keeps the printed p = −y and j > 0 for
+    # potentiation (docs/design/synapse.md §1.2; tests/solver/test_sot_mirror.py)
+    assert [(d.D, d.crystal_class) for d in m.dmi] == [(-3.5e-3, "Cnv_z")]
     assert s.material("pad") == m == s.material("exit")
     bias = s.drives["bias"]
     assert bias.regions == ["chamber"] and bias.H[2] == pytest.approx(0.2 / MU0, rel=1e-15)
